@@ -1,0 +1,75 @@
+"""Input validation shared by the core: every check raises an error naming the argument."""
+
+from __future__ import annotations
+
+import numpy as np
+
+RandomState = "int | np.random.Generator | None"
+
+
+def as_generator(random_state: int | np.random.Generator | None) -> np.random.Generator:
+    """A local generator from ``random_state``; the global RNGs are never touched.
+
+    >>> as_generator(0).integers(10) == as_generator(0).integers(10)
+    True
+    """
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if random_state is None or isinstance(random_state, (int, np.integer)):
+        return np.random.default_rng(random_state)
+    raise TypeError(
+        f"random_state must be an int, a numpy Generator or None, got {type(random_state).__name__}"
+    )
+
+
+def check_coalitions(coalitions: object, n_players: int, name: str = "coalitions") -> np.ndarray:
+    """Return ``coalitions`` as a boolean ``(m, n_players)`` array or raise a clear error."""
+    array = np.asarray(coalitions)
+    if array.ndim != 2 or array.shape[1] != n_players:
+        raise ValueError(
+            f"{name} must be a 2-d array of shape (m, {n_players}) (one row per coalition, "
+            f"one column per player), got shape {array.shape}"
+        )
+    if array.dtype != bool:
+        if not np.issubdtype(array.dtype, np.number) or not np.isin(array, (0, 1)).all():
+            raise ValueError(f"{name} must hold booleans or 0/1 values, got dtype {array.dtype}")
+        array = array.astype(bool)
+    return array
+
+
+def check_game_values(values: object, coalitions: np.ndarray, source: str = "game") -> np.ndarray:
+    """Return ``values`` as float64 ``(m,)``; name the offending coalitions when not finite."""
+    array = np.asarray(values, dtype=np.float64)
+    m = len(coalitions)
+    if array.shape != (m,):
+        array = array.reshape(-1) if array.size == m else array
+    if array.shape != (m,):
+        raise ValueError(
+            f"{source} returned values of shape {np.shape(values)} for {m} coalitions; expected ({m},)"
+        )
+    bad = np.flatnonzero(~np.isfinite(array))
+    if bad.size:
+        examples = "; ".join(
+            f"row {row}: players {np.flatnonzero(coalitions[row]).tolist()} -> {array[row]}"
+            for row in bad[:3]
+        )
+        raise ValueError(
+            f"{source} returned {bad.size} non-finite value(s) (NaN or inf) for coalitions {examples}"
+        )
+    return array
+
+
+def check_budget(budget: object, minimum: int, what: str) -> int:
+    """``budget`` as an int of at least ``minimum`` (the coalitions the constraints need)."""
+    if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)):
+        raise TypeError(f"budget must be an int (distinct game evaluations), got {budget!r}")
+    if budget < minimum:
+        raise ValueError(f"budget={budget} is too small: {what} needs at least {minimum} evaluations")
+    return int(budget)
+
+
+def check_choice(value: str, options: tuple[str, ...] | list[str], name: str) -> str:
+    """``value`` if it is one of ``options``, else a ValueError listing them."""
+    if value not in options:
+        raise ValueError(f"unknown {name} {value!r}; expected one of {sorted(options)}")
+    return value

@@ -1,0 +1,95 @@
+"""Stratified coalition designs for kernel estimators.
+
+A kernel puts a total weight ``mass[s]`` on the coalitions of each size ``s``. The budget is
+split across sizes in proportion to that mass, capped at ``C(n, s)`` (water-filling), so sizes
+the budget covers are enumerated whole; the rest are sampled uniformly *without replacement*.
+Each coalition of size ``s`` then carries weight ``mass[s] / count[s]``, an unbiased stand-in
+for the kernel over that size.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+from math import comb
+
+import numpy as np
+
+_ENUMERATE_LIMIT = 200_000
+"""Strata with at most this many coalitions are drawn by index from the full list."""
+
+
+def allocate(budget: int, capacity: dict[int, int], mass: dict[int, float]) -> dict[int, int]:
+    """Integer counts per size: ``min(capacity, t·mass)`` summing to ``budget`` (or all).
+
+    >>> allocate(10, {1: 3, 2: 3, 3: 100}, {1: 1.0, 2: 1.0, 3: 1.0})
+    {1: 3, 2: 3, 3: 4}
+    """
+    sizes = [s for s in capacity if mass.get(s, 0.0) > 0 and capacity[s] > 0]
+    if budget >= sum(capacity[s] for s in sizes):
+        return {s: capacity[s] for s in sizes}
+    counts: dict[int, int] = {}
+    open_sizes = list(sizes)
+    remaining = budget
+    while open_sizes:
+        open_mass = sum(mass[s] for s in open_sizes)
+        full = [s for s in open_sizes if remaining * mass[s] / open_mass >= capacity[s]]
+        if not full:
+            break
+        for s in full:
+            counts[s] = capacity[s]
+            remaining -= capacity[s]
+            open_sizes.remove(s)
+    if open_sizes:
+        open_mass = sum(mass[s] for s in open_sizes)
+        share = {s: remaining * mass[s] / open_mass for s in open_sizes}
+        for s in open_sizes:
+            counts[s] = int(np.floor(share[s]))
+        leftover = remaining - sum(counts[s] for s in open_sizes)
+        by_remainder = sorted(open_sizes, key=lambda s: share[s] - counts[s], reverse=True)
+        for s in by_remainder[:leftover]:
+            counts[s] += 1
+    return {s: c for s, c in sorted(counts.items()) if c > 0}
+
+
+def _pack(rows: np.ndarray) -> list[bytes]:
+    packed = np.packbits(rows, axis=1)
+    return [row.tobytes() for row in packed]
+
+
+def sample_size_stratum(n_players: int, size: int, count: int, rng: np.random.Generator) -> np.ndarray:
+    """``count`` distinct uniform coalitions of ``size`` players, as a boolean matrix."""
+    total = comb(n_players, size)
+    if count > total:
+        raise ValueError(f"cannot draw {count} distinct coalitions of size {size} from {total}")
+    if total <= _ENUMERATE_LIMIT:
+        chosen = np.sort(rng.choice(total, size=count, replace=False))
+        members = np.array(list(combinations(range(n_players), size)), dtype=np.int64).reshape(total, size)
+        out = np.zeros((count, n_players), dtype=bool)
+        np.put_along_axis(out, members[chosen], True, axis=1)
+        return out
+    seen: set[bytes] = set()
+    rows: list[np.ndarray] = []
+    while len(seen) < count:
+        draw = max(2 * (count - len(seen)), 16)
+        keys = rng.random((draw, n_players))
+        members = np.argpartition(keys, size - 1, axis=1)[:, :size]
+        candidates = np.zeros((draw, n_players), dtype=bool)
+        np.put_along_axis(candidates, members, True, axis=1)
+        for row, key in zip(candidates, _pack(candidates)):
+            if key not in seen and len(seen) < count:
+                seen.add(key)
+                rows.append(row)
+    return np.array(rows)
+
+
+def stratified_design(
+    n_players: int, budget: int, mass: dict[int, float], rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct coalitions and their weights for a kernel with per-size ``mass``."""
+    capacity = {s: comb(n_players, s) for s in mass}
+    counts = allocate(budget, capacity, mass)
+    blocks = [sample_size_stratum(n_players, s, c, rng) for s, c in counts.items()]
+    weights = [np.full(c, mass[s] / c) for s, c in counts.items()]
+    if not blocks:
+        return np.zeros((0, n_players), dtype=bool), np.zeros(0)
+    return np.concatenate(blocks), np.concatenate(weights)
