@@ -6,19 +6,15 @@ Coalition ``k`` of ``all_coalitions(n)`` contains player ``i`` iff bit ``i`` of 
 from __future__ import annotations
 
 from math import comb
-from typing import Callable
-
 import numpy as np
 
-from .games import n_players_of
+from .games import GameLike, n_players_of
 from .results import FirstOrderResult, SecondOrderResult
 
 MAX_EXACT_PLAYERS = 20
 """Enumeration evaluates ``2**n`` coalitions; above 20 players (about a million) it refuses."""
 
 _CHUNK = 1 << 16
-
-GameLike = Callable[[np.ndarray], np.ndarray]
 
 
 def _check_n(n_players: int) -> int:

@@ -13,6 +13,9 @@ import numpy as np
 
 from ._checks import check_coalitions, check_game_values
 
+GameLike = Callable[[np.ndarray], np.ndarray]
+"""Anything that maps a boolean coalition matrix ``(m, n)`` to values ``(m,)``."""
+
 
 class Game(ABC):
     """Base class: validates coalitions, evaluates in batches, validates values.
@@ -71,7 +74,7 @@ class FunctionGame(Game):
         return self.function(coalitions)
 
 
-def n_players_of(game: Callable[[np.ndarray], np.ndarray], n_players: int | None) -> int:
+def n_players_of(game: GameLike, n_players: int | None) -> int:
     """The player count of ``game``: its ``n_players`` attribute or the argument."""
     found = getattr(game, "n_players", None) if n_players is None else n_players
     if found is None:

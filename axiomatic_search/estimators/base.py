@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Callable
-
 import numpy as np
 
 from .._checks import check_game_values
-
-GameLike = Callable[[np.ndarray], np.ndarray]
+from ..games import GameLike
 
 
 def evaluate(game: GameLike, coalitions: np.ndarray) -> np.ndarray:

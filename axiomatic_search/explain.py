@@ -1,0 +1,64 @@
+"""One call from a search game to a result that knows its pixels.
+
+>>> from axiomatic_search.games import FunctionGame
+>>> result = explain_second_order(FunctionGame(lambda c: c.all(axis=1) * 1.0, 3), method="exact")
+>>> round(result.pair_values.sum(), 12)
+1.0
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from ._checks import check_choice
+from .estimators import KernelShap, KernelShapleyTaylor, PermutationShapleyTaylor
+from .exact import exact_shapley_taylor, exact_shapley_values
+from .games import GameLike, n_players_of
+from .results import FirstOrderResult, SecondOrderResult
+
+FIRST_ORDER_METHODS = ("kernel", "exact")
+SECOND_ORDER_METHODS = ("kernel", "permutation", "exact")
+
+
+def _require_budget(budget: int | None, method: str) -> int:
+    if budget is None:
+        raise ValueError(f"method={method!r} needs an explicit budget (distinct game evaluations)")
+    return budget
+
+
+def explain_first_order(
+    game: GameLike,
+    budget: int | None = None,
+    method: str = "kernel",
+    random_state: int | np.random.Generator | None = None,
+) -> FirstOrderResult:
+    """Shapley values of a (search) game; ``method`` is ``"kernel"`` or ``"exact"``."""
+    check_choice(method, FIRST_ORDER_METHODS, "method")
+    if method == "exact":
+        result = exact_shapley_values(game, n_players_of(game, None))
+    else:
+        result = KernelShap().estimate(game, _require_budget(budget, method), random_state)
+    return dataclasses.replace(result, players=getattr(game, "masker", None))
+
+
+def explain_second_order(
+    game: GameLike,
+    budget: int | None = None,
+    method: str = "kernel",
+    random_state: int | np.random.Generator | None = None,
+) -> SecondOrderResult:
+    """Order-2 Shapley–Taylor indices; ``method`` is ``"kernel"``, ``"permutation"`` or ``"exact"``."""
+    check_choice(method, SECOND_ORDER_METHODS, "method")
+    if method == "exact":
+        result = exact_shapley_taylor(game, n_players_of(game, None))
+    else:
+        estimator = KernelShapleyTaylor() if method == "kernel" else PermutationShapleyTaylor()
+        result = estimator.estimate(game, _require_budget(budget, method), random_state)
+    return dataclasses.replace(
+        result,
+        n_query=getattr(game, "n_query", None),
+        query_players=getattr(game, "query_masker", None),
+        result_players=getattr(game, "result_masker", None),
+    )

@@ -1,0 +1,71 @@
+"""Matplotlib figures for first-order heatmaps and query→result correspondences.
+
+Works headless (Agg); every function returns the figure and can save it to a path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg") if matplotlib.get_backend().lower() in ("", "agg") else None
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from .results import FirstOrderResult, SecondOrderResult  # noqa: E402
+
+
+def _show_heatmap(ax, image: np.ndarray, heatmap: np.ndarray, title: str) -> None:
+    limit = float(np.abs(heatmap).max()) or 1.0
+    ax.imshow(image.mean(axis=2), cmap="gray", alpha=0.35)
+    ax.imshow(heatmap, cmap="bwr", vmin=-limit, vmax=limit, alpha=0.65)
+    ax.set_title(title, fontsize=9)
+    ax.axis("off")
+
+
+def top_query_players(result: SecondOrderResult, count: int = 3) -> np.ndarray:
+    """The query players with the largest total positive interaction with the result."""
+    strength = np.clip(result.query_result_block, 0, None).sum(axis=1)
+    return np.argsort(strength)[::-1][:count]
+
+
+def plot_explanation(
+    query: np.ndarray,
+    result_image: np.ndarray,
+    first_order: FirstOrderResult | None = None,
+    second_order: SecondOrderResult | None = None,
+    n_regions: int = 3,
+    path: str | Path | None = None,
+):
+    """Query, result, the first-order heatmap on the result, and for the ``n_regions`` most
+    interacting query regions, where each lands in the result (paper Figs. 2 and 4)."""
+    columns = 2 + (first_order is not None)
+    rows = 1 + (second_order is not None)
+    width = max(columns, n_regions if second_order is not None else 0)
+    fig, axes = plt.subplots(rows, width, figsize=(3 * width, 3 * rows), squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    axes[0, 0].imshow(query)
+    axes[0, 0].set_title("query", fontsize=9)
+    axes[0, 1].imshow(result_image)
+    axes[0, 1].set_title("result", fontsize=9)
+    if first_order is not None:
+        _show_heatmap(axes[0, 2], result_image, first_order.to_pixels(), "first order (Shapley)")
+    if second_order is not None:
+        for column, player in enumerate(top_query_players(second_order, n_regions)):
+            weights = np.zeros(second_order.n_query)
+            weights[player] = 1.0
+            projected = second_order.result_players.to_pixels(second_order.project(weights))
+            region = second_order.query_players.labels == player
+            ax = axes[1, column]
+            inset = query.copy()
+            inset[~region] *= 0.25
+            _show_heatmap(ax, result_image, projected, f"query region {player} → result")
+            ax.inset_axes([0.0, 0.0, 0.35, 0.35]).imshow(inset)
+            ax.child_axes[-1].axis("off")
+    fig.tight_layout()
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=110)
+    return fig
