@@ -39,8 +39,14 @@ class PermutationShapleyTaylor(Estimator):
     """Memoised permutation-sampling estimator, the baseline for ``KernelShapleyTaylor``.
 
     Uses whole permutations only (each is efficient), so the estimate is efficient and the
-    evaluations spent may stop short of the budget.
+    evaluations spent may stop short of the budget. Once every coalition is cached further
+    permutations are free, so ``max_permutations`` bounds the work.
     """
+
+    def __init__(self, max_permutations: int = 10_000) -> None:
+        if max_permutations < 1:
+            raise ValueError(f"max_permutations must be positive, got {max_permutations}")
+        self.max_permutations = max_permutations
 
     def estimate(
         self,
@@ -71,7 +77,7 @@ class PermutationShapleyTaylor(Estimator):
             with_both = values[n + 1 + n_pairs :]
             pair_sum += with_both - with_second - prefix_values[before + 1] + prefix_values[before]
             n_permutations += 1
-            if cache.n_evaluations >= budget:
+            if cache.n_evaluations >= budget or n_permutations >= self.max_permutations:
                 break
         if n_permutations == 0:
             needed = len(np.unique(np.packbits(coalitions, axis=1), axis=0))
