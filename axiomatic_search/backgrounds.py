@@ -37,7 +37,8 @@ class Blur(Background):
         self.sigma = sigma
 
     def __call__(self, image: torch.Tensor) -> torch.Tensor:
-        size = self.kernel_size
+        # reflection padding needs the kernel's half-width below the image side
+        size = min(self.kernel_size, 2 * min(image.shape[-2:]) - 1)
         sigma = self.sigma if self.sigma is not None else 0.3 * ((size - 1) * 0.5 - 1) + 0.8
         return TF.gaussian_blur(image[None], [size, size], [sigma, sigma])
 

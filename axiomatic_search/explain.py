@@ -2,7 +2,7 @@
 
 >>> from axiomatic_search.games import FunctionGame
 >>> result = explain_second_order(FunctionGame(lambda c: c.all(axis=1) * 1.0, 3), method="exact")
->>> round(result.pair_values.sum(), 12)
+>>> round(float(result.pair_values.sum()), 12)
 1.0
 """
 

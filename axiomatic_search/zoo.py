@@ -90,8 +90,10 @@ def efficientnet_lite0(
     GAP, then ``metric``. Takes ``[0, 1]`` RGB images ``(B, 3, H, W)``; normalisation (and,
     with ``size``, resizing) happens inside.
 
-    >>> model = efficientnet_lite0()  # doctest: +SKIP
-    >>> model(query[None], result[None])  # cosine similarity of the pair  # doctest: +SKIP
+    >>> model = efficientnet_lite0()
+    >>> images = torch.rand(2, 3, 64, 64)
+    >>> round(float(model(images[:1], images[:1])), 4)  # cosine similarity of a pair
+    1.0
     """
     classifier = efficientnet_lite0_classifier(weights)
     backbone = Normalized(_FeatureMaps(classifier), EFFICIENTNET_LITE0_MEAN, EFFICIENTNET_LITE0_STD, size)

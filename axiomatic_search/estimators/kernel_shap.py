@@ -58,11 +58,11 @@ class KernelShap(Estimator):
         n = n_players_of(game, n_players)
         budget = check_budget(budget, 2, "the empty and grand coalitions")
         rng = as_generator(random_state)
-        design, weights = stratified_design(n, budget - 2, shapley_size_mass(n), rng)
+        design = stratified_design(n, budget - 2, shapley_size_mass(n), rng)
         ends = np.array([np.zeros(n, bool), np.ones(n, bool)])
-        values = evaluate(game, np.concatenate([ends, design]))
+        values = evaluate(game, np.concatenate([ends, design.coalitions]))
         empty, full = values[0], values[1]
         shapley = solve_constrained_linear(
-            design.astype(np.float64), weights, values[2:] - empty, total=full - empty
+            design.coalitions.astype(np.float64), design.weights, values[2:] - empty, total=full - empty
         )
         return FirstOrderResult(shapley, float(empty), float(full), len(values))

@@ -88,14 +88,17 @@ def solve_pairs(
     targets: np.ndarray,
     total: float,
     eigenvalues: np.ndarray,
+    ridge: float = 0.0,
     tol: float = 1e-12,
     max_iter: int | None = None,
 ) -> np.ndarray:
     """Weighted least squares for pair values under ``Σ_{i<j} Φ_ij = total``, exactly.
 
-    Minimises ``Σ_s w_s (t_s − (ZΦ)_s)²`` with ``Φ = (total/P)·1 + U``, ``U ⊥ 1``, by conjugate
-    gradients on the normal equations restricted to ``1^⊥``, preconditioned with the inverse of
-    the expected Gram matrix (exact for fully enumerated designs). Memory is ``O(m n + n²)``.
+    Minimises ``Σ_s w_s (t_s − (ZΦ)_s)² + ridge · Uᵀ E U`` with ``Φ = (total/P)·1 + U``,
+    ``U ⊥ 1`` and ``E`` the expected Gram matrix (eigenvalues ``eigenvalues``), by conjugate
+    gradients on the normal equations restricted to ``1^⊥``, preconditioned with
+    ``((1 + ridge) E)^{-1}`` (exact for fully enumerated designs). The ridge shrinks towards
+    the uniform split of ``total``. Memory is ``O(m n + n²)``.
     """
     n = coalitions.shape[1]
     n_pairs = n * (n - 1) // 2
@@ -107,9 +110,11 @@ def solve_pairs(
 
     def normal(u: np.ndarray) -> np.ndarray:
         product = design_transpose_times(coalitions, weights * design_times(coalitions, u))
-        return product - eigen_components(product)[0]
+        product -= eigen_components(product)[0]
+        return product + ridge * apply_spectral(u, eigenvalues) if ridge else product
 
-    inverse = np.divide(1.0, eigenvalues, out=np.zeros(3), where=eigenvalues > 0)
+    scaled = (1.0 + ridge) * eigenvalues
+    inverse = np.divide(1.0, scaled, out=np.zeros(3), where=scaled > 0)
     inverse[0] = 0.0
 
     def precondition(r: np.ndarray) -> np.ndarray:

@@ -9,6 +9,7 @@ for the kernel over that size.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import combinations
 from math import comb
 
@@ -82,14 +83,40 @@ def sample_size_stratum(n_players: int, size: int, count: int, rng: np.random.Ge
     return np.array(rows)
 
 
+@dataclass(frozen=True)
+class Design:
+    """Distinct coalitions, their kernel weights, and which rows come from sampled (not
+    fully enumerated) sizes."""
+
+    coalitions: np.ndarray
+    weights: np.ndarray
+    sampled: np.ndarray
+
+    @property
+    def sampled_mass(self) -> float:
+        """Kernel mass carried by the sampled sizes (zero when every size is enumerated)."""
+        return float(self.weights[self.sampled].sum())
+
+
 def stratified_design(
-    n_players: int, budget: int, mass: dict[int, float], rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct coalitions and their weights for a kernel with per-size ``mass``."""
+    n_players: int,
+    budget: int,
+    mass: dict[int, float],
+    rng: np.random.Generator,
+    allocation_power: float = 1.0,
+) -> Design:
+    """Distinct coalitions and weights for a kernel with per-size ``mass``.
+
+    The budget is split in proportion to ``mass[s] ** allocation_power`` (1: the kernel's own
+    size distribution; smaller values spread samples towards the sizes the kernel weighs
+    least). Weights are ``mass[s] / count[s]`` whatever the split, so the design stays an
+    unbiased stand-in for the kernel.
+    """
     capacity = {s: comb(n_players, s) for s in mass}
-    counts = allocate(budget, capacity, mass)
+    counts = allocate(budget, capacity, {s: m**allocation_power for s, m in mass.items()})
+    if not counts:
+        return Design(np.zeros((0, n_players), dtype=bool), np.zeros(0), np.zeros(0, dtype=bool))
     blocks = [sample_size_stratum(n_players, s, c, rng) for s, c in counts.items()]
     weights = [np.full(c, mass[s] / c) for s, c in counts.items()]
-    if not blocks:
-        return np.zeros((0, n_players), dtype=bool), np.zeros(0)
-    return np.concatenate(blocks), np.concatenate(weights)
+    sampled = [np.full(c, c < capacity[s]) for s, c in counts.items()]
+    return Design(np.concatenate(blocks), np.concatenate(weights), np.concatenate(sampled))
