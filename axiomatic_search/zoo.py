@@ -92,7 +92,7 @@ def efficientnet_lite0(
 
     >>> model = efficientnet_lite0()
     >>> images = torch.rand(2, 3, 64, 64)
-    >>> round(float(model(images[:1], images[:1])), 4)  # cosine similarity of a pair
+    >>> round(model(images[:1], images[:1]).detach().item(), 4)  # cosine similarity of a pair
     1.0
     """
     classifier = efficientnet_lite0_classifier(weights)

@@ -62,6 +62,8 @@ def sample_size_stratum(n_players: int, size: int, count: int, rng: np.random.Ge
     total = comb(n_players, size)
     if count > total:
         raise ValueError(f"cannot draw {count} distinct coalitions of size {size} from {total}")
+    if 2 * size > n_players:  # draw the smaller complements: less memory, same distribution
+        return ~sample_size_stratum(n_players, n_players - size, count, rng)
     if total <= _ENUMERATE_LIMIT:
         chosen = np.sort(rng.choice(total, size=count, replace=False))
         members = np.array(list(combinations(range(n_players), size)), dtype=np.int64).reshape(total, size)
