@@ -27,7 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, default=Path("outputs"), help="folder for the figure")
     parser.add_argument("--size", type=int, default=160, help="image side in pixels")
     parser.add_argument("--segments", type=int, default=50, help="SLIC superpixels (first order)")
-    parser.add_argument("--grid", type=int, default=4, help="grid cells per side (second order)")
+    parser.add_argument("--query-grid", type=int, default=3, help="query grid cells per side (second order)")
+    parser.add_argument("--result-grid", type=int, default=4, help="result grid cells per side (second order)")
     parser.add_argument("--budget-first", type=int, default=500, help="evaluations, first order")
     parser.add_argument("--budget-second", type=int, default=1000, help="evaluations, second order")
     parser.add_argument("--seed", type=int, default=0, help="random_state of the estimators")
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     first_game = FirstOrderSearchGame.for_images(model, query, result, n_segments=args.segments)
     first = explain_first_order(first_game, args.budget_first, random_state=args.seed)
-    second_game = SecondOrderSearchGame.for_images(model, query, result, players=args.grid)
+    second_game = SecondOrderSearchGame.for_images(model, query, result, players=(args.query_grid, args.result_grid))
     second = explain_second_order(second_game, args.budget_second, random_state=args.seed)
     elapsed = time.perf_counter() - started
 

@@ -71,7 +71,7 @@ def test_every_offline_photo_loads():
 
 
 def test_main_job_writes_its_figure(tmp_path, capsys):
-    assert cli.main(["--out", str(tmp_path), "--size", "64", "--segments", "12", "--grid", "2",
+    assert cli.main(["--out", str(tmp_path), "--size", "64", "--segments", "12", "--query-grid", "2", "--result-grid", "2",
                      "--budget-first", "60", "--budget-second", "60"]) == 0
     figure = tmp_path / "explanation.png"
     assert figure.stat().st_size > 10_000

@@ -5,8 +5,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 import numpy as np
 
-from .._checks import check_game_values
-from ..games import GameLike
+from .._checks import as_generator, check_budget, check_game_values
+from ..games import GameLike, n_players_of
 
 
 def evaluate(game: GameLike, coalitions: np.ndarray) -> np.ndarray:
@@ -33,3 +33,15 @@ class Estimator(ABC):
         n_players: int | None = None,
     ):
         """Estimate the indices of ``game`` with at most ``budget`` distinct evaluations."""
+
+
+def second_order_setup(
+    game: GameLike, budget: int, random_state: int | np.random.Generator | None, n_players: int | None
+) -> tuple[int, int, np.random.Generator]:
+    """Validated ``(n_players, budget, generator)`` for an order-2 estimator: at least two
+    players, and a budget covering the ``n + 2`` constraint coalitions."""
+    n = n_players_of(game, n_players)
+    if n < 2:
+        raise ValueError(f"Shapley–Taylor pairs need at least 2 players, got n_players={n}")
+    budget = check_budget(budget, n + 2, f"the empty, grand and {n} singleton coalitions")
+    return n, budget, as_generator(random_state)

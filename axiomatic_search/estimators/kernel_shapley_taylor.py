@@ -14,10 +14,8 @@ from math import comb
 
 import numpy as np
 
-from .._checks import as_generator, check_budget
-from ..games import n_players_of
 from ..results import SecondOrderResult
-from .base import Estimator, GameLike, constraint_coalitions, evaluate
+from .base import Estimator, GameLike, constraint_coalitions, evaluate, second_order_setup
 from .pair_algebra import johnson_eigenvalues, solve_pairs
 from .sampling import Design, stratified_design
 
@@ -73,11 +71,7 @@ class KernelShapleyTaylor(Estimator):
         random_state: int | np.random.Generator | None = None,
         n_players: int | None = None,
     ) -> SecondOrderResult:
-        n = n_players_of(game, n_players)
-        if n < 2:
-            raise ValueError(f"Shapley–Taylor pairs need at least 2 players, got n_players={n}")
-        budget = check_budget(budget, n + 2, f"the empty, grand and {n} singleton coalitions")
-        rng = as_generator(random_state)
+        n, budget, rng = second_order_setup(game, budget, random_state, n_players)
         mass = shapley_taylor_size_mass(n)
         design = stratified_design(n, budget - (n + 2), mass, rng, self.allocation_power)
         values = evaluate(game, np.concatenate([constraint_coalitions(n), design.coalitions]))

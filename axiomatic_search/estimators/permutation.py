@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_generator, check_budget
-from ..games import n_players_of
 from ..results import SecondOrderResult
-from .base import Estimator, GameLike, constraint_coalitions
+from .base import Estimator, GameLike, constraint_coalitions, second_order_setup
 from .cache import BudgetExhausted, CoalitionCache
 
 
@@ -55,11 +53,7 @@ class PermutationShapleyTaylor(Estimator):
         random_state: int | np.random.Generator | None = None,
         n_players: int | None = None,
     ) -> SecondOrderResult:
-        n = n_players_of(game, n_players)
-        if n < 2:
-            raise ValueError(f"Shapley–Taylor pairs need at least 2 players, got n_players={n}")
-        budget = check_budget(budget, n + 2, f"the empty, grand and {n} singleton coalitions")
-        rng = as_generator(random_state)
+        n, budget, rng = second_order_setup(game, budget, random_state, n_players)
         cache = CoalitionCache(game, budget)
         constraints = cache(constraint_coalitions(n))
         empty, full = constraints[0], constraints[n + 1]
