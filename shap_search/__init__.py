@@ -1,11 +1,18 @@
-"""shap_search: shap-native search explanations (planned; see the project's issues).
+"""shap_search: shap-native explanations of similarity, search and retrieval models.
 
-Importing it checks that shap is installed: `pip install "axiomatic-search[shap]"`.
+Needs shap (and OpenCV for shap's image masker): ``pip install "axiomatic-search[shap]"``.
+
+>>> from shap_search import SearchExplainer, ShapleyTaylorExplainer  # doctest: +ELLIPSIS
 """
 
 try:
     import shap as _shap  # noqa: F401
 except ImportError as error:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "shap_search needs shap: install it with pip install 'axiomatic-search[shap]'"
-    ) from error
+    raise ImportError("shap_search needs shap: install it with pip install 'axiomatic-search[shap]'") from error
+
+from . import plots
+from .explainers import SearchExplainer, ShapleyTaylorExplainer, to_shap_interactions
+from .maskers import SuperpixelMasker, similarity_to
+
+__all__ = ["SearchExplainer", "ShapleyTaylorExplainer", "SuperpixelMasker", "plots", "similarity_to",
+           "to_shap_interactions"]
