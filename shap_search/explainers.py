@@ -100,7 +100,8 @@ class SearchExplainer:
     ) -> shap.Explanation:
         """Explain ``results`` (one image or a ranked list) against ``query``.
 
-        ``output="pixels"``: values ``(B, H, W, 1)`` for ``shap.plots.image``;
+        ``output="pixels"``: values ``(B, H, W, 1)`` for ``shap.plots.image``, each region's
+        value spread evenly over its pixels (so pixel values add up to ``v(N) − v(∅)``);
         ``output="players"``: values ``(B, n_players)`` per region for ``shap.plots.bar`` /
         ``waterfall`` (needs the same number of players in every explained image).
         """
@@ -154,8 +155,9 @@ class SearchExplainer:
             )
             first = explain_first_order(game, max_evals, method=self.algorithm, random_state=rng)
         labels = first.players.labels
-        shares = np.bincount(labels.ravel(), minlength=first.n_players) / labels.size
-        return first.to_pixels(), first.base_value, first.values, explained_image, shares
+        areas = np.bincount(labels.ravel(), minlength=first.n_players)
+        # spread each player's value evenly over its pixels, so pixel values add up like shap's
+        return (first.values / areas)[labels], first.base_value, first.values, explained_image, areas / labels.size
 
     def _permutation(self, fixed, explained, max_evals: int, rng) -> FirstOrderResult:
         masker = SuperpixelMasker(explained, self.players, self.background, self.n_segments)

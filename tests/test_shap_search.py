@@ -59,6 +59,9 @@ def test_algorithms_equal_the_core_exact_values(algorithm, max_evals, tolerance)
     np.testing.assert_allclose(explanation.values[0], exact.values, atol=tolerance * scale)
     assert explanation.base_values[0] == pytest.approx(exact.base_value, abs=1e-6)  # v(∅)
     assert explanation.values[0].sum() == pytest.approx(exact.full_value - exact.base_value, abs=1e-6)
+    pixels = SearchExplainer(model, algorithm=algorithm, players=3)(QUERY, RESULT, max_evals=max_evals, random_state=0)
+    assert pixels.values[0].sum() == pytest.approx(exact.full_value - exact.base_value, abs=1e-6)
+    np.testing.assert_allclose(pixels.values[0, :4, :4, 0], explanation.values[0, 0] / 16, atol=1e-12)
 
 
 def test_partition_on_an_additive_model_gives_its_closed_form():
