@@ -246,3 +246,25 @@ def _unit(n: int, k: int) -> np.ndarray:
     out = np.zeros((n, n))
     out[rows[k], cols[k]] = out[cols[k], rows[k]] = 1.0
     return out
+
+
+@pytest.mark.parametrize("n_players,budget", [(10, 300), (11, 500), (30, 2000)])
+def test_paired_designs_hold_complements_and_stay_distinct(n_players, budget):
+    from axiomatic_search.estimators.kernel_shap import shapley_size_mass
+
+    mass = shapley_size_mass(n_players)
+    design = stratified_design(n_players, budget, mass, np.random.default_rng(0), paired=True)
+    rows = {row.tobytes() for row in design.coalitions}
+    assert len(rows) == len(design.coalitions) == budget
+    sampled = design.coalitions[design.sampled]
+    complements_present = np.mean([(~row).tobytes() in rows for row in sampled])
+    assert complements_present > 0.95  # all but, at most, one odd coalition per middle size
+    assert design.weights.sum() == pytest.approx(sum(mass.values()))
+
+
+def test_paired_kernel_shap_beats_unpaired_on_a_nonlinear_game():
+    game = relu_network_game(14, seed=2)
+    exact = exact_shapley_values(game).values
+    error = lambda estimator: np.mean([np.mean((estimator.estimate(game, 300, random_state=s).values - exact) ** 2)  # noqa: E731
+                                       for s in range(5)])
+    assert error(KernelShap()) < error(KernelShap(paired=False))

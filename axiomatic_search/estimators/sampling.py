@@ -85,6 +85,23 @@ def sample_size_stratum(n_players: int, size: int, count: int, rng: np.random.Ge
     return np.array(rows)
 
 
+def _sample_complement_pairs(n_players: int, size: int, count: int, rng: np.random.Generator) -> np.ndarray:
+    """``count`` distinct coalitions of ``size = n / 2`` made of complementary pairs."""
+    rows: list[np.ndarray] = []
+    seen: set[bytes] = set()
+    while len(rows) + 1 < count:
+        row = np.zeros(n_players, dtype=bool)
+        row[rng.choice(n_players, size, replace=False)] = True
+        keys = _pack(np.array([row, ~row]))
+        if keys[0] not in seen and keys[1] not in seen:
+            seen.update(keys)
+            rows += [row, ~row]
+    if len(rows) < count:
+        extra = sample_size_stratum(n_players, size, min(count + len(seen), comb(n_players, size)), rng)
+        rows.append(next(row for row, key in zip(extra, _pack(extra)) if key not in seen))
+    return np.array(rows)
+
+
 @dataclass(frozen=True)
 class Design:
     """Distinct coalitions, their kernel weights, and which rows come from sampled (not
@@ -106,19 +123,34 @@ def stratified_design(
     mass: dict[int, float],
     rng: np.random.Generator,
     allocation_power: float = 1.0,
+    paired: bool = False,
 ) -> Design:
     """Distinct coalitions and weights for a kernel with per-size ``mass``.
 
     The budget is split in proportion to ``mass[s] ** allocation_power`` (1: the kernel's own
     size distribution; smaller values spread samples towards the sizes the kernel weighs
     least). Weights are ``mass[s] / count[s]`` whatever the split, so the design stays an
-    unbiased stand-in for the kernel.
+    unbiased stand-in for the kernel. ``paired``: when sizes ``s`` and ``n − s`` are both
+    sampled, the smaller draw is the complements of part of the larger (antithetic sampling,
+    for symmetric kernels).
     """
     capacity = {s: comb(n_players, s) for s in mass}
     counts = allocate(budget, capacity, {s: m**allocation_power for s, m in mass.items()})
     if not counts:
         return Design(np.zeros((0, n_players), dtype=bool), np.zeros(0), np.zeros(0, dtype=bool))
-    blocks = [sample_size_stratum(n_players, s, c, rng) for s, c in counts.items()]
+    drawn: dict[int, np.ndarray] = {}
+    order = sorted(counts, key=lambda size: -counts[size]) if paired else list(counts)  # larger first
+    for s in order:
+        c, mirror = counts[s], n_players - s
+        sampled = c < capacity[s]
+        if paired and sampled and mirror == s:
+            drawn[s] = _sample_complement_pairs(n_players, s, c, rng)
+        elif paired and sampled and mirror in drawn and counts[mirror] < capacity[mirror]:
+            # complements of a uniform subset of the mirror size's (uniform) draw
+            drawn[s] = ~drawn[mirror][rng.permutation(counts[mirror])[:c]]
+        else:
+            drawn[s] = sample_size_stratum(n_players, s, c, rng)
+    blocks = [drawn[s] for s in counts]
     weights = [np.full(c, mass[s] / c) for s, c in counts.items()]
     sampled = [np.full(c, c < capacity[s]) for s, c in counts.items()]
     return Design(np.concatenate(blocks), np.concatenate(weights), np.concatenate(sampled))
