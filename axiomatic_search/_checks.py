@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-RandomState = "int | np.random.Generator | None"
-
-
 def as_generator(random_state: int | np.random.Generator | None) -> np.random.Generator:
     """A local generator from ``random_state``; the global RNGs are never touched.
 
@@ -34,7 +31,7 @@ def check_coalitions(coalitions: object, n_players: int, name: str = "coalitions
         if not np.issubdtype(array.dtype, np.number) or not np.isin(array, (0, 1)).all():
             raise ValueError(f"{name} must hold booleans or 0/1 values, got dtype {array.dtype}")
         array = array.astype(bool)
-    return array
+    return np.ascontiguousarray(array)
 
 
 def check_game_values(values: object, coalitions: np.ndarray, source: str = "game") -> np.ndarray:

@@ -59,7 +59,7 @@ class Constant(Background):
     def __call__(self, image: torch.Tensor) -> torch.Tensor:
         if self.value.shape[0] not in (1, image.shape[0]):
             raise ValueError(f"Constant value has {self.value.shape[0]} channels, image has {image.shape[0]}")
-        return (torch.zeros_like(image) + self.value)[None]
+        return (torch.zeros_like(image) + self.value.to(image.device))[None]
 
 
 class Counterfactual(Background):

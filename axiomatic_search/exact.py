@@ -8,6 +8,7 @@ from __future__ import annotations
 from math import comb
 import numpy as np
 
+from ._checks import check_game_values
 from .games import GameLike, n_players_of
 from .results import FirstOrderResult, SecondOrderResult
 
@@ -47,7 +48,8 @@ def game_table(game: GameLike, n_players: int) -> np.ndarray:
     values = np.empty(total)
     for start in range(0, total, _CHUNK):
         stop = min(start + _CHUNK, total)
-        values[start:stop] = np.asarray(game(all_coalitions(n_players, start, stop)), dtype=np.float64)
+        coalitions = all_coalitions(n_players, start, stop)
+        values[start:stop] = check_game_values(game(coalitions), coalitions)
     return values
 
 

@@ -79,4 +79,6 @@ def n_players_of(game: GameLike, n_players: int | None) -> int:
     found = getattr(game, "n_players", None) if n_players is None else n_players
     if found is None:
         raise ValueError("n_players is required for a game without an n_players attribute")
+    if isinstance(found, bool) or not isinstance(found, (int, np.integer)) or found < 1:
+        raise ValueError(f"n_players must be a positive int, got {found!r}")
     return int(found)

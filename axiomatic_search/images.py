@@ -18,10 +18,12 @@ def as_image_tensor(image: object, name: str = "image") -> torch.Tensor:
     """
     if isinstance(image, torch.Tensor):
         tensor = image.detach()
-        if tensor.ndim != 3:
-            raise ValueError(f"{name} as a tensor must have shape (C, H, W), got {tuple(tensor.shape)}")
+        if tensor.ndim != 3 or tensor.shape[0] not in (1, 3):
+            raise ValueError(f"{name} as a tensor must have shape (C, H, W) with C = 1 or 3, got {tuple(tensor.shape)}")
         if not tensor.is_floating_point():
             tensor = tensor.float() / 255.0 if tensor.dtype == torch.uint8 else tensor.float()
+        if not torch.isfinite(tensor).all():
+            raise ValueError(f"{name} contains NaN or inf pixels")
         return tensor.float()
     array = np.asarray(image)
     if array.ndim == 2:
@@ -58,7 +60,7 @@ def slic_segments(
     """
     from skimage.segmentation import slic
 
-    pixels = as_image_tensor(image).permute(1, 2, 0).numpy().astype(np.float64)
+    pixels = as_image_tensor(image).cpu().permute(1, 2, 0).numpy().astype(np.float64)
     channel_axis = -1 if pixels.shape[2] == 3 else None
     if channel_axis is None:
         pixels = pixels[:, :, 0]

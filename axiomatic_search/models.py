@@ -55,7 +55,10 @@ def _device_of(module: object) -> torch.device:
 class SimilarityModel(ABC):
     """Scores batches of (query, result) pairs: ``model(queries, results) -> (B,)``."""
 
-    device: torch.device = torch.device("cpu")
+    @property
+    def device(self) -> torch.device:
+        """Where inputs go: the device of the network's parameters (CPU for plain functions)."""
+        return _device_of(getattr(self, "backbone", getattr(self, "embed", None)))
 
     @abstractmethod
     def __call__(self, queries: Tensor, results: Tensor) -> Tensor:
@@ -80,7 +83,11 @@ class CallableSimilarity(SimilarityModel):
 
     def __init__(self, function: Callable[[Tensor, Tensor], Tensor], device: str | torch.device = "cpu"):
         self.function = function
-        self.device = torch.device(device)
+        self._device = torch.device(device)
+
+    @property
+    def device(self) -> torch.device:
+        return self._device
 
     def __call__(self, queries: Tensor, results: Tensor) -> Tensor:
         return torch.as_tensor(self.function(queries, results))
@@ -97,7 +104,6 @@ class EmbeddingSimilarity(SimilarityModel):
     def __init__(self, embed: Callable[[Tensor], Tensor], metric: str | Metric = "cosine"):
         self.embed = embed
         self.metric = get_metric(metric)
-        self.device = _device_of(embed)
 
     def compare(self, query_embeddings: Tensor, result_embeddings: Tensor) -> Tensor:
         """The metric on two batches of embeddings."""
@@ -136,7 +142,6 @@ class GreyBoxSimilarity(EmbeddingSimilarity):
     def __init__(self, backbone: Callable[[Tensor], Tensor], metric: str | Metric = "cosine"):
         self.backbone = backbone
         super().__init__(lambda images: global_average_pool(self.backbone(images)), metric)
-        self.device = _device_of(backbone)
 
     def feature_maps(self, images: Tensor) -> Tensor:
         """Backbone feature maps ``(B, C, H, W)``."""

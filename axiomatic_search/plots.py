@@ -7,13 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg") if matplotlib.get_backend().lower() in ("", "agg") else None
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from .results import FirstOrderResult, SecondOrderResult  # noqa: E402
+from .images import as_image_tensor, to_numpy_image
+from .results import FirstOrderResult, SecondOrderResult
 
 
 def _show_heatmap(ax, image: np.ndarray, heatmap: np.ndarray, title: str) -> None:
@@ -59,7 +57,7 @@ def plot_explanation(
             projected = second_order.result_players.to_pixels(second_order.project(weights))
             region = second_order.query_players.labels == player
             ax = axes[1, column]
-            inset = query.copy()
+            inset = to_numpy_image(as_image_tensor(query, name="query")).copy()
             inset[~region] *= 0.25
             _show_heatmap(ax, result_image, projected, f"query region {player} → result")
             ax.inset_axes([0.0, 0.0, 0.35, 0.35]).imshow(inset)

@@ -120,7 +120,10 @@ class SecondOrderResult:
     def project_mask(self, query_mask: np.ndarray) -> np.ndarray:
         """Project a boolean pixel mask (or a single ``(row, col)`` point) on the query onto
         the result's pixels. Needs ``query_players`` and ``result_players``."""
-        if self.query_players is None or self.result_players is None:
-            raise ValueError("project_mask needs a result from an image search game (players layouts)")
+        if not hasattr(self.query_players, "from_pixels") or self.result_players is None:
+            raise ValueError(
+                "project_mask needs a result from an image search game (query_players and "
+                "result_players with pixel layouts); use project() with weights per query player"
+            )
         weights = self.query_players.from_pixels(query_mask)
         return self.result_players.to_pixels(self.project(weights))

@@ -6,7 +6,8 @@
   query's then the result's.
 
 Masked inputs are built and scored one batch at a time on the model's device, so memory
-does not grow with the number of coalitions.
+does not grow with the number of coalitions; ``batch_size`` is the number of model inputs per
+call (coalitions × backgrounds).
 """
 
 from __future__ import annotations
@@ -49,11 +50,14 @@ class FirstOrderSearchGame(Game):
         explain: str = "result",
         batch_size: int = 64,
     ) -> None:
-        super().__init__(masker.n_players, batch_size)
+        # batch_size counts model inputs: each coalition is scored against K backgrounds
+        super().__init__(masker.n_players, max(1, batch_size // masker.n_backgrounds))
         self.explain = check_choice(explain, ("result", "query"), "explain")
         self.model = model
         self.masker = masker.to(model.device)
-        if not isinstance(fixed, torch.Tensor):
+        if isinstance(masker, ImageMasker):
+            fixed = as_image_tensor(fixed, name="query" if explain == "result" else "result")
+        elif not isinstance(fixed, torch.Tensor):
             fixed = torch.as_tensor(np.asarray(fixed), dtype=torch.float32)
         self.fixed = fixed.to(model.device)
         with torch.inference_mode():
@@ -91,8 +95,8 @@ class SecondOrderSearchGame(Game):
     def __init__(
         self, model: SimilarityModel, query_masker: Masker, result_masker: Masker, batch_size: int = 64
     ) -> None:
-        super().__init__(query_masker.n_players + result_masker.n_players, batch_size)
         k_query, k_result = query_masker.n_backgrounds, result_masker.n_backgrounds
+        super().__init__(query_masker.n_players + result_masker.n_players, max(1, batch_size // max(k_query, k_result)))
         if k_query != k_result and 1 not in (k_query, k_result):
             raise ValueError(
                 f"query and result maskers have {k_query} and {k_result} backgrounds; "
@@ -131,6 +135,5 @@ class SecondOrderSearchGame(Game):
         k = max(queries.shape[1], results.shape[1])
         queries = queries.expand(-1, k, *queries.shape[2:]).reshape(-1, *queries.shape[2:])
         results = results.expand(-1, k, *results.shape[2:]).reshape(-1, *results.shape[2:])
-        scores = self.model(queries, results)
-        scores = _scores(lambda _: scores, queries)
+        scores = _scores(lambda batch: self.model(batch, results), queries)
         return scores.reshape(len(coalitions), k).mean(dim=1).cpu().numpy()

@@ -40,7 +40,10 @@ ALGORITHMS = ("kernel", "partition", "exact", "permutation")
 def isolated_global_rng(random_state: int | np.random.Generator | None) -> Iterator[int]:
     """Run shap code that seeds or draws from numpy's global RNG, then restore its state.
 
-    Yields the seed it set, for shap constructors that re-seed the global RNG themselves.
+    shap's Permutation and Partition explainers use numpy's global RNG; this seeds it from
+    ``random_state`` and puts the caller's state back afterwards, so results are reproducible
+    and the caller's global stream is unchanged (not thread-safe, like shap itself). Yields
+    the seed, for shap constructors that re-seed the global RNG themselves.
     """
     saved = np.random.get_state()
     seed = int(as_generator(random_state).integers(2**32))
@@ -161,13 +164,19 @@ class SearchExplainer:
 
     def _permutation(self, fixed, explained, max_evals: int, rng) -> FirstOrderResult:
         masker = SuperpixelMasker(explained, self.players, self.background, self.n_segments)
+        score = similarity_to(self.model, fixed, self.explain)
+        calls = []
+
+        def counted(images: np.ndarray) -> np.ndarray:
+            calls.append(len(images))
+            return score(images)
+
         with isolated_global_rng(rng) as seed:  # shap seeds numpy's global RNG in __init__
-            score = similarity_to(self.model, fixed, self.explain)
-            explainer = shap.explainers.Permutation(score, masker, seed=seed)
+            explainer = shap.explainers.Permutation(counted, masker, seed=seed)
             explanation = explainer(to_numpy_image(explained)[None], max_evals=max_evals, silent=True)
-        values = explanation.values[0]
+        full = float(score(to_numpy_image(explained)[None])[0])
         base = float(np.asarray(explanation.base_values).reshape(-1)[0])
-        return FirstOrderResult(values, base, base + float(values.sum()), max_evals, players=masker.players)
+        return FirstOrderResult(explanation.values[0], base, full, sum(calls), players=masker.players)
 
     def _partition(self, fixed, explained, max_evals: int, rng) -> tuple[np.ndarray, float]:
         backgrounds = ImageMasker(explained, players=1, background=self.background).backgrounds

@@ -23,6 +23,7 @@ import shap
 import torch
 from scipy.cluster.hierarchy import linkage
 
+from axiomatic_search._checks import check_choice
 from axiomatic_search.backgrounds import Background
 from axiomatic_search.images import as_image_tensor, to_numpy_image
 from axiomatic_search.masking import ImageMasker
@@ -63,6 +64,7 @@ class SuperpixelMasker(shap.maskers.Masker):
         self.clustering = centroid_clustering(self.labels) if hierarchical else None
         self.image_data = True
         self._height_width = self.labels.shape
+        self._image = to_numpy_image(self.players.input)
 
     def __call__(self, mask, image):
         mask = np.asarray(self._standardize_mask(mask, image), dtype=bool)
@@ -70,6 +72,11 @@ class SuperpixelMasker(shap.maskers.Masker):
             raise ValueError(
                 f"this masker was built for {self._height_width[0]}×{self._height_width[1]} images, "
                 f"got an image of shape {np.shape(image)}"
+            )
+        if not np.allclose(image, self._image, atol=1e-6):
+            raise ValueError(
+                "this masker masks the image it was built with (its players are that image's "
+                "superpixels); build a SuperpixelMasker for each image you explain"
             )
         masked = self.players.mask(torch.from_numpy(mask[None]))[0]  # (K, C, H, W)
         return (masked.permute(0, 2, 3, 1).numpy(),)
@@ -84,8 +91,10 @@ class SuperpixelMasker(shap.maskers.Masker):
 def similarity_to(model: SimilarityModel, query: object, side: str = "result") -> Callable[[np.ndarray], np.ndarray]:
     """The model as shap calls it: ``(B, H, W, C)`` batches of results (or of queries with
     ``side="query"``) to similarities with the fixed other image, as float64 ``(B,)``."""
+    check_choice(side, ("result", "query"), "side")
     fixed = as_image_tensor(query).to(model.device)
-    scorer = model.fix_query(fixed) if side == "result" else model.fix_result(fixed)
+    with torch.inference_mode():
+        scorer = model.fix_query(fixed) if side == "result" else model.fix_result(fixed)
 
     def score(images: np.ndarray) -> np.ndarray:
         batch = torch.as_tensor(np.asarray(images, dtype=np.float32)).permute(0, 3, 1, 2).to(model.device)

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import shap
 
-matplotlib.use("Agg") if matplotlib.get_backend().lower() in ("", "agg") else None
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import shap  # noqa: E402
-
-from axiomatic_search.plots import plot_explanation  # noqa: E402
-from axiomatic_search.results import SecondOrderResult  # noqa: E402
+from axiomatic_search.plots import plot_explanation
+from axiomatic_search.results import SecondOrderResult
 
 
 def _save(path: str | Path | None):

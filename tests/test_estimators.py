@@ -268,3 +268,24 @@ def test_paired_kernel_shap_beats_unpaired_on_a_nonlinear_game():
     error = lambda estimator: np.mean([np.mean((estimator.estimate(game, 300, random_state=s).values - exact) ** 2)  # noqa: E731
                                        for s in range(5)])
     assert error(KernelShap()) < error(KernelShap(paired=False))
+
+
+def test_review_regressions_inputs():
+    game = FunctionGame(lambda c: c.sum(axis=1) * 1.0, 4)
+    np.testing.assert_array_equal(game(np.eye(4, dtype=bool)[::-1]), np.ones(4))  # negative strides
+    nan_game = FunctionGame(lambda c: np.where(c.all(axis=1), np.nan, 1.0), 4)
+    with pytest.raises(ValueError, match="non-finite"):
+        exact_shapley_taylor(nan_game)
+    with pytest.raises(ValueError, match="n_players must be a positive int"):
+        KernelShapleyTaylor().estimate(lambda c: c.sum(axis=1), 10, n_players=0)
+    with pytest.raises(ValueError, match="shrinkage"):
+        KernelShapleyTaylor(shrinkage=float("nan"))
+
+
+def test_paired_middle_stratum_is_unbiased():
+    """With an odd count at size n/2, the unpaired last row must still be uniform."""
+    inclusion = np.zeros(6)
+    for seed in range(400):
+        rows = stratified_design(6, 5, {3: 1.0}, np.random.default_rng(seed), paired=True).coalitions
+        inclusion += rows[-1]
+    assert np.abs(inclusion / 400 - 0.5).max() < 0.12

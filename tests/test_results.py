@@ -28,7 +28,7 @@ def test_query_result_block_and_projection():
         result.project([1.0, 0.0, 0.0])
     with pytest.raises(ValueError, match="not from a search game"):
         second_order(None).query_result_block
-    with pytest.raises(ValueError, match="players layouts"):
+    with pytest.raises(ValueError, match="pixel layouts"):
         result.project_mask((0, 0))
 
 

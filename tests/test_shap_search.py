@@ -187,3 +187,9 @@ def test_quickstart_example_writes_its_figures(tmp_path):
                     "--first-evals", "40", "--second-evals", "60"])
     for name in ("first_order.png", "counterfactual.png", "correspondence.png"):
         assert (tmp_path / name).stat().st_size > 10_000
+
+
+def test_superpixel_masker_refuses_another_image():
+    masker = SuperpixelMasker(RESULT, players=3)
+    with pytest.raises(ValueError, match="build a SuperpixelMasker for each image"):
+        masker(np.ones(9, dtype=bool), OTHER)

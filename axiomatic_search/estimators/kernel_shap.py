@@ -32,11 +32,10 @@ def solve_constrained_linear(
     start = np.full(n, total / n)
     if len(design) == 0 or n == 1:
         return start
-    basis = np.linalg.svd(np.ones((1, n)))[2][1:].T  # orthonormal basis of {u : Σ u = 0}
-    reduced = design @ basis
+    reduced = design[:, :-1] - design[:, -1:]  # φ = start + (u, −Σu): the constraint eliminated
     root_w = np.sqrt(weights)
     coef = np.linalg.lstsq(root_w[:, None] * reduced, root_w * (targets - design @ start), rcond=None)[0]
-    return start + basis @ coef
+    return start + np.append(coef, -coef.sum())
 
 
 class KernelShap(Estimator):

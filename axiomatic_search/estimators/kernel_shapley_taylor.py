@@ -58,8 +58,10 @@ class KernelShapleyTaylor(Estimator):
     def __init__(self, allocation_power: float = 0.5, shrinkage: float = 2.0, tol: float = 1e-12) -> None:
         if not 0.0 <= allocation_power <= 1.0:
             raise ValueError(f"allocation_power must be in [0, 1], got {allocation_power}")
-        if shrinkage < 0:
-            raise ValueError(f"shrinkage must be non-negative, got {shrinkage}")
+        if not (np.isfinite(shrinkage) and shrinkage >= 0):
+            raise ValueError(f"shrinkage must be a finite non-negative number, got {shrinkage}")
+        if not (np.isfinite(tol) and tol > 0):
+            raise ValueError(f"tol must be a positive number, got {tol}")
         self.allocation_power = allocation_power
         self.shrinkage = shrinkage
         self.tol = tol

@@ -77,7 +77,7 @@ class PermutationShapleyTaylor(Estimator):
             needed = len(np.unique(np.packbits(coalitions, axis=1), axis=0))
             raise ValueError(
                 f"budget={budget} is too small for one permutation of {n} players "
-                f"(it needs about {needed + n + 2} distinct evaluations)"
+                f"(it needs {needed} distinct evaluations)"
             )
         pairs = np.zeros((n, n))
         pairs[np.triu_indices(n, 1)] = pair_sum / n_permutations

@@ -1,8 +1,9 @@
 """Stratified coalition designs for kernel estimators.
 
 A kernel puts a total weight ``mass[s]`` on the coalitions of each size ``s``. The budget is
-split across sizes in proportion to that mass, capped at ``C(n, s)`` (water-filling), so sizes
-the budget covers are enumerated whole; the rest are sampled uniformly *without replacement*.
+split across sizes in proportion to ``mass[s] ** allocation_power``, capped at ``C(n, s)``
+(water-filling), so sizes the budget covers are enumerated whole; the rest are sampled
+uniformly *without replacement*.
 Each coalition of size ``s`` then carries weight ``mass[s] / count[s]``, an unbiased stand-in
 for the kernel over that size.
 """
@@ -73,7 +74,7 @@ def sample_size_stratum(n_players: int, size: int, count: int, rng: np.random.Ge
     seen: set[bytes] = set()
     rows: list[np.ndarray] = []
     while len(seen) < count:
-        draw = max(2 * (count - len(seen)), 16)
+        draw = min(max(2 * (count - len(seen)), 16), 65_536)  # bounded scratch memory
         keys = rng.random((draw, n_players))
         members = np.argpartition(keys, size - 1, axis=1)[:, :size]
         candidates = np.zeros((draw, n_players), dtype=bool)
@@ -98,6 +99,7 @@ def _sample_complement_pairs(n_players: int, size: int, count: int, rng: np.rand
             rows += [row, ~row]
     if len(rows) < count:
         extra = sample_size_stratum(n_players, size, min(count + len(seen), comb(n_players, size)), rng)
+        extra = extra[rng.permutation(len(extra))]  # the stratum draw is sorted: unsort it
         rows.append(next(row for row, key in zip(extra, _pack(extra)) if key not in seen))
     return np.array(rows)
 
