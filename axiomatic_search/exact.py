@@ -116,4 +116,5 @@ def exact_shapley_taylor(game: GameLike, n_players: int | None = None) -> Second
     pairs = _weighted_membership(weights, n_players, pairs=True)
     np.fill_diagonal(pairs, 0.0)
     main = values[1 << np.arange(n_players)] - values[0]
-    return SecondOrderResult(main, pairs, float(values[0]), float(values[-1]), len(values))
+    return SecondOrderResult(main, pairs, float(values[0]), float(values[-1]), len(values),
+                             n_query=getattr(game, "n_query", None))

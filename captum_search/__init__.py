@@ -1,11 +1,20 @@
-"""captum_search: captum-native search explanations (planned; see the project's issues).
+"""captum_search: grey-box search attributions as captum ``Attribution`` classes.
 
-Importing it checks that captum is installed: `pip install "axiomatic-search[captum]"`.
+Needs captum: ``pip install "axiomatic-search[captum]"``. Each class wraps a
+``GreyBoxSimilarity`` (backbone feature maps + GAP + metric) and returns tensors shaped like
+the feature map; ``upsample`` maps them to image size for captum's visualisation.
 """
 
 try:
     import captum as _captum  # noqa: F401
 except ImportError as error:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "captum_search needs captum: install it with pip install 'axiomatic-search[captum]'"
-    ) from error
+    raise ImportError("captum_search needs captum: install it with pip install 'axiomatic-search[captum]'") from error
+
+from .base import SearchAttribution, upsample
+from .grad_cam import SearchGradCAM
+from .ig_sam import IGSAM, gap_head
+from .kernel_sam import KernelSAM, SecondOrderKernelSAM
+from .sam import SAM, SecondOrderSAM
+
+__all__ = ["IGSAM", "KernelSAM", "SAM", "SearchAttribution", "SearchGradCAM", "SecondOrderKernelSAM",
+           "SecondOrderSAM", "gap_head", "upsample"]

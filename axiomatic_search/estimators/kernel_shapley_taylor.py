@@ -89,7 +89,8 @@ class KernelShapleyTaylor(Estimator):
             ridge=self._ridge(design, mass, n),
             tol=self.tol,
         )
-        return SecondOrderResult(main, pairs, float(empty), float(full), len(values))
+        return SecondOrderResult(main, pairs, float(empty), float(full), len(values),
+                                 n_query=getattr(game, "n_query", None))
 
     def _ridge(self, design: Design, mass: dict[int, float], n_players: int) -> float:
         n_sampled = int(design.sampled.sum())

@@ -83,4 +83,5 @@ class PermutationShapleyTaylor(Estimator):
         pairs[np.triu_indices(n, 1)] = pair_sum / n_permutations
         pairs += pairs.T
         main = constraints[1 : n + 1] - empty
-        return SecondOrderResult(main, pairs, float(empty), float(full), cache.n_evaluations)
+        return SecondOrderResult(main, pairs, float(empty), float(full), cache.n_evaluations,
+                                 n_query=getattr(game, "n_query", None))

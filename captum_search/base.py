@@ -1,0 +1,70 @@
+"""What the grey-box attributions share: a GAP similarity model and background feature maps."""
+
+from __future__ import annotations
+
+import torch
+from captum.attr import Attribution
+
+from axiomatic_search._checks import check_choice
+from axiomatic_search.backgrounds import Blur
+from axiomatic_search.models import GreyBoxSimilarity
+
+Baseline = "None | str | torch.Tensor"
+
+
+def _check_images(images: torch.Tensor, name: str) -> torch.Tensor:
+    if not isinstance(images, torch.Tensor) or images.ndim != 4:
+        raise ValueError(f"{name} must be a (B, C, H, W) tensor, got {getattr(images, 'shape', type(images))}")
+    return images
+
+
+class SearchAttribution(Attribution):
+    """Base of the grey-box search attributions over a ``GreyBoxSimilarity``.
+
+    ``baseline`` for the explained side's feature map: ``None``/``"zero"`` (zeros), ``"blur"``
+    (features of the image blurred with a 25 px Gaussian), or a ``(B, C, H, W)`` image batch
+    whose features are the background (a counterfactual).
+    """
+
+    def __init__(self, model: GreyBoxSimilarity) -> None:
+        if not isinstance(model, GreyBoxSimilarity):
+            raise TypeError(f"model must be a GreyBoxSimilarity (backbone + GAP + metric), got {type(model).__name__}")
+        super().__init__(model)
+        self.model = model
+
+    def feature_maps(self, images: torch.Tensor) -> torch.Tensor:
+        return self.model.feature_maps(images)
+
+    def background_maps(self, images: torch.Tensor, maps: torch.Tensor, baseline) -> torch.Tensor:
+        """Background feature maps shaped like ``maps``."""
+        if baseline is None or (isinstance(baseline, str) and baseline == "zero"):
+            return torch.zeros_like(maps)
+        if isinstance(baseline, str):
+            check_choice(baseline, ("zero", "blur"), "baseline")
+            blurred = torch.cat([Blur(25)(image) for image in images])
+            return self.feature_maps(blurred)
+        if not isinstance(baseline, torch.Tensor):
+            raise ValueError(f"baseline must be None, 'zero', 'blur' or an image tensor, got {type(baseline).__name__}")
+        if baseline.shape == maps.shape:  # already feature maps
+            return baseline
+        if baseline.shape != images.shape:
+            raise ValueError(
+                f"baseline has shape {tuple(baseline.shape)}; expected images shaped like the explained "
+                f"ones {tuple(images.shape)} or feature maps {tuple(maps.shape)}"
+            )
+        return self.feature_maps(baseline)
+
+    def sides(self, queries: torch.Tensor, results: torch.Tensor, explain: str):
+        """``(fixed images, explained images)`` after validation."""
+        check_choice(explain, ("result", "query"), "explain")
+        queries, results = _check_images(queries, "queries"), _check_images(results, "results")
+        if len(queries) != len(results):
+            raise ValueError(f"queries and results hold {len(queries)} and {len(results)} images; pair them up")
+        return (queries, results) if explain == "result" else (results, queries)
+
+
+def upsample(attributions: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """``(B, h, w)`` feature-map attributions to ``(B, 1, H, W)`` for
+    ``captum.attr.visualization.visualize_image_attr`` (bilinear)."""
+    return torch.nn.functional.interpolate(attributions[:, None].float(), size=size, mode="bilinear",
+                                           align_corners=False)
