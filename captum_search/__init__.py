@@ -14,7 +14,10 @@ from .base import SearchAttribution, upsample
 from .grad_cam import SearchGradCAM
 from .ig_sam import IGSAM, gap_head
 from .kernel_sam import KernelSAM, SecondOrderKernelSAM
+from .pixels import SearchIntegratedGradients
 from .sam import SAM, SecondOrderSAM
+from .second_order_ig import SHAPLEY_TAYLOR_RATIO, SecondOrderIGSAM
 
-__all__ = ["IGSAM", "KernelSAM", "SAM", "SearchAttribution", "SearchGradCAM", "SecondOrderKernelSAM",
-           "SecondOrderSAM", "gap_head", "upsample"]
+__all__ = ["IGSAM", "KernelSAM", "SAM", "SHAPLEY_TAYLOR_RATIO", "SearchAttribution", "SearchGradCAM",
+           "SearchIntegratedGradients", "SecondOrderIGSAM", "SecondOrderKernelSAM", "SecondOrderSAM", "gap_head",
+           "upsample"]

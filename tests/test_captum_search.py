@@ -119,3 +119,40 @@ def test_upsample_and_bad_inputs():
         FeatureMapGame(model, torch.ones(3, 2, 2), torch.ones(4, 2, 2))
     with pytest.raises(ValueError, match="pair them up"):
         SAM(model).attribute(images(2, 8, 0), results)
+
+
+def test_second_order_ig_sam_is_a_quarter_of_shapley_taylor_on_gap_dot():
+    """A.12: Γ = ¼ ψ² for the GAP dot-product similarity, with backgrounds."""
+    from captum_search import SHAPLEY_TAYLOR_RATIO, SecondOrderIGSAM
+
+    model = conv_model("dot")
+    queries, results = images(1, 6, 20), images(1, 4, 21)
+    query_background, result_background = images(1, 6, 22), images(1, 4, 23)
+    hessians = SecondOrderIGSAM(model).attribute(queries, results, query_background, result_background, n_steps=8)
+    closed = SecondOrderSAM(model).attribute(queries, results, query_background, result_background)
+    assert SHAPLEY_TAYLOR_RATIO == 0.25
+    np.testing.assert_allclose(hessians.detach().numpy(), SHAPLEY_TAYLOR_RATIO * closed.numpy(), atol=1e-9)
+
+
+def test_integrated_gradients_on_pixels_is_complete():
+    from captum_search import SearchIntegratedGradients
+
+    model = conv_model("cosine")
+    queries, results = images(2, 8, 26), images(2, 8, 27)
+    explainer = SearchIntegratedGradients(model)
+    attributions, delta = explainer.attribute(queries, results, n_steps=128, return_convergence_delta=True)
+    total = attributions.sum(dim=(1, 2, 3)).abs()
+    assert attributions.shape == results.shape and (delta.abs() < 0.05 * total).all()
+    _, coarse = explainer.attribute(queries, results, n_steps=2, return_convergence_delta=True)
+    assert coarse.abs().sum() > delta.abs().sum()
+
+
+def test_quickstart_example_writes_its_figures(tmp_path):
+    import runpy
+    from pathlib import Path
+
+    module = runpy.run_path(str(Path(__file__).resolve().parents[1] / "examples" / "captum_quickstart.py"))
+    module["main"](["--out", str(tmp_path), "--size", "64", "--kernel-samples", "64",
+                    "--second-order-samples", "200", "--ig-steps", "4"])
+    for name in ("first_order.png", "second_order.png"):
+        assert (tmp_path / name).stat().st_size > 10_000
