@@ -63,6 +63,16 @@ class SearchAttribution(Attribution):
         return (queries, results) if explain == "result" else (results, queries)
 
 
+def require_gradient(output: torch.Tensor, what: str) -> None:
+    """Raise a clear error when ``output`` does not depend differentiably on its input."""
+    if not isinstance(output, torch.Tensor) or not output.requires_grad:
+        raise ValueError(
+            f"{what} is not differentiable with respect to the mask or image: it returned a tensor "
+            "without gradient (detached, computed under no_grad, or not a torch operation); "
+            "use KernelSAM for heads without gradients"
+        )
+
+
 def upsample(attributions: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     """``(B, h, w)`` feature-map attributions to ``(B, 1, H, W)`` for
     ``captum.attr.visualization.visualize_image_attr`` (bilinear)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from captum.attr import LayerGradCam
 
-from .base import SearchAttribution
+from .base import SearchAttribution, require_gradient
 from .ig_sam import Head
 
 
@@ -33,5 +33,7 @@ class SearchGradCAM(SearchAttribution):
             return self.head(fixed_maps, maps) if explain == "result" else self.head(maps, fixed_maps)
 
         explained = explained.detach().clone().requires_grad_(True)
+        with torch.enable_grad():
+            require_gradient(similarity(explained), "the head")
         cam = LayerGradCam(similarity, self.model.backbone).attribute(explained, relu_attributions=self.relu)
         return cam[:, 0].detach()

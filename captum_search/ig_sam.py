@@ -10,7 +10,7 @@ from captum.attr import IntegratedGradients
 
 from axiomatic_search.models import global_average_pool
 
-from .base import SearchAttribution
+from .base import SearchAttribution, require_gradient
 
 Head = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -41,6 +41,8 @@ class IGSAM(SearchAttribution):
             return self.head(*pair)
 
         ones = torch.ones(maps.shape[0], *maps.shape[2:], device=maps.device, dtype=maps.dtype)
+        with torch.enable_grad():
+            require_gradient(similarity(ones.clone().requires_grad_(True), fixed_maps, maps, background), "the head")
         # captum repeats the additional arguments along with the interpolated masks
         return IntegratedGradients(similarity).attribute(
             ones, baselines=torch.zeros_like(ones), additional_forward_args=(fixed_maps, maps, background),

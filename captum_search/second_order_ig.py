@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .base import SearchAttribution
+from .base import SearchAttribution, require_gradient
 from .ig_sam import Head
 
 SHAPLEY_TAYLOR_RATIO = 0.25
@@ -48,6 +48,9 @@ class SecondOrderIGSAM(SearchAttribution):
                 r = b + mask_r.reshape(y.shape[1:]) * (y - b)
                 return self.head(q[None], r[None])[0]
 
+            with torch.enable_grad():
+                probe = torch.ones(y[0].numel(), dtype=y.dtype, device=y.device, requires_grad=True)
+                require_gradient(similarity(torch.ones(x[0].numel(), dtype=x.dtype, device=x.device), probe), "the head")
             cross = torch.func.jacrev(torch.func.grad(similarity, argnums=1), argnums=0)
             total = torch.zeros(x[0].numel(), y[0].numel(), dtype=x.dtype, device=x.device)
             for t, w in zip(nodes, kernel):

@@ -119,6 +119,10 @@ def test_upsample_and_bad_inputs():
         FeatureMapGame(model, torch.ones(3, 2, 2), torch.ones(4, 2, 2))
     with pytest.raises(ValueError, match="pair them up"):
         SAM(model).attribute(images(2, 8, 0), results)
+    frozen_head = lambda q, r: gap_head(cosine)(q, r).detach()  # noqa: E731
+    for explainer in (IGSAM(model, head=frozen_head), SearchGradCAM(model, head=frozen_head)):
+        with pytest.raises(ValueError, match="not differentiable"):
+            explainer.attribute(queries, results)
 
 
 def test_second_order_ig_sam_is_a_quarter_of_shapley_taylor_on_gap_dot():
