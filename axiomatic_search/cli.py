@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from .data import sample_pair
 from .explain import explain_first_order, explain_second_order

@@ -137,3 +137,28 @@ class SecondOrderSearchGame(Game):
         results = results.expand(-1, k, *results.shape[2:]).reshape(-1, *results.shape[2:])
         scores = _scores(lambda batch: self.model(batch, results), queries)
         return scores.reshape(len(coalitions), k).mean(dim=1).cpu().numpy()
+
+
+def similarity_to(model: SimilarityModel, query: object, side: str = "result") -> Callable[[np.ndarray], np.ndarray]:
+    """The model as shap and lime call it: ``(B, H, W, C)`` numpy batches of results (or of
+    queries with ``side="query"``) to float64 similarities ``(B,)`` with the fixed other image."""
+    check_choice(side, ("result", "query"), "side")
+    fixed = as_image_tensor(query).to(model.device)
+    with torch.inference_mode():
+        scorer = model.fix_query(fixed) if side == "result" else model.fix_result(fixed)
+
+    def score(images: np.ndarray) -> np.ndarray:
+        batch = torch.as_tensor(np.asarray(images, dtype=np.float32)).permute(0, 3, 1, 2).to(model.device)
+        with torch.inference_mode():
+            scores = torch.as_tensor(scorer(batch))
+        if scores.shape != (len(batch),):
+            raise ValueError(
+                f"the similarity model returned shape {tuple(scores.shape)} for a batch of {len(batch)} "
+                f"images; expected ({len(batch)},)"
+            )
+        values = scores.double().cpu().numpy()
+        if not np.isfinite(values).all():
+            raise ValueError("the similarity model returned NaN or inf similarities")
+        return values
+
+    return score

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
-import torch
 from captum.attr import visualization
 
 from axiomatic_search.data import sample_pair

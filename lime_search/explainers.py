@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 from lime.lime_image import ImageExplanation, LimeImageExplainer
 from sklearn.linear_model import Lasso
 
@@ -23,7 +22,7 @@ from axiomatic_search.images import as_image_tensor, check_segmentation, slic_se
 from axiomatic_search.masking import ImageMasker
 from axiomatic_search.models import SimilarityModel
 from axiomatic_search.results import SecondOrderResult
-from axiomatic_search.search_games import SecondOrderSearchGame
+from axiomatic_search.search_games import SecondOrderSearchGame, similarity_to
 
 
 def _rgb(image: object, name: str) -> np.ndarray:
@@ -32,28 +31,6 @@ def _rgb(image: object, name: str) -> np.ndarray:
     if len(shape) == 2 or (len(shape) == 3 and 1 in (shape[0], shape[-1]) and 3 not in (shape[0], shape[-1])):
         raise ValueError(f"{name} is grayscale (shape {shape}); lime_search needs RGB images: stack the channel 3 times")
     return to_numpy_image(as_image_tensor(image, name=name))
-
-
-def _scorer(model: SimilarityModel, fixed: np.ndarray, explain: str):
-    """lime's classifier: ``(N, H, W, 3)`` images -> ``(N, 1)`` similarities to the fixed image."""
-    fixed_tensor = as_image_tensor(fixed).to(model.device)
-    with torch.inference_mode():
-        scorer = model.fix_query(fixed_tensor) if explain == "result" else model.fix_result(fixed_tensor)
-
-    def classifier(images: np.ndarray) -> np.ndarray:
-        batch = torch.as_tensor(np.asarray(images, dtype=np.float32)).permute(0, 3, 1, 2).to(model.device)
-        with torch.inference_mode():
-            scores = torch.as_tensor(scorer(batch))
-        if scores.shape != (len(batch),):
-            raise ValueError(
-                f"the similarity model returned shape {tuple(scores.shape)} for a batch of {len(batch)} "
-                f"images; expected ({len(batch)},)"
-            )
-        if not torch.isfinite(scores).all():
-            raise ValueError("the similarity model returned NaN or inf similarities")
-        return scores.double().cpu().numpy()[:, None]
-
-    return classifier
 
 
 class LimeSearchExplainer:
@@ -102,7 +79,7 @@ class LimeSearchExplainer:
         explainer = LimeImageExplainer(kernel_width=self.kernel_width, feature_selection=self.feature_selection,
                                        random_state=seed)
         return explainer.explain_instance(
-            explained.astype(np.float64), _scorer(model, fixed, explain), labels=(0,), top_labels=None,
+            explained.astype(np.float64), lambda images: similarity_to(model, fixed, explain)(images)[:, None], labels=(0,), top_labels=None,
             hide_color=hide_color, num_features=num_features, num_samples=num_samples, batch_size=batch_size,
             segmentation_fn=lambda image: labels, random_seed=seed,
         )

@@ -16,18 +16,15 @@ player (superpixel or grid cell); players left out take the background's pixels.
 
 from __future__ import annotations
 
-from typing import Callable
-
 import numpy as np
 import shap
 import torch
 from scipy.cluster.hierarchy import linkage
 
-from axiomatic_search._checks import check_choice
 from axiomatic_search.backgrounds import Background
-from axiomatic_search.images import as_image_tensor, to_numpy_image
+from axiomatic_search.images import to_numpy_image
 from axiomatic_search.masking import ImageMasker
-from axiomatic_search.models import SimilarityModel
+from axiomatic_search.search_games import similarity_to
 
 
 def centroid_clustering(labels: np.ndarray) -> np.ndarray:
@@ -88,29 +85,4 @@ class SuperpixelMasker(shap.maskers.Masker):
         return [[f"region {k}" for k in range(self.n_players)]]
 
 
-def similarity_to(model: SimilarityModel, query: object, side: str = "result") -> Callable[[np.ndarray], np.ndarray]:
-    """The model as shap calls it: ``(B, H, W, C)`` batches of results (or of queries with
-    ``side="query"``) to similarities with the fixed other image, as float64 ``(B,)``."""
-    check_choice(side, ("result", "query"), "side")
-    fixed = as_image_tensor(query).to(model.device)
-    with torch.inference_mode():
-        scorer = model.fix_query(fixed) if side == "result" else model.fix_result(fixed)
-
-    def score(images: np.ndarray) -> np.ndarray:
-        batch = torch.as_tensor(np.asarray(images, dtype=np.float32)).permute(0, 3, 1, 2).to(model.device)
-        with torch.inference_mode():
-            scores = torch.as_tensor(scorer(batch))
-        if scores.shape != (len(batch),):
-            raise ValueError(
-                f"the similarity model returned shape {tuple(scores.shape)} for a batch of {len(batch)} "
-                f"images; expected ({len(batch)},)"
-            )
-        values = scores.double().cpu().numpy()
-        if not np.isfinite(values).all():
-            raise ValueError("the similarity model returned NaN or inf similarities")
-        return values
-
-    return score
-
-
-__all__ = ["SuperpixelMasker", "centroid_clustering", "similarity_to", "to_numpy_image"]
+__all__ = ["SuperpixelMasker", "centroid_clustering", "similarity_to"]
