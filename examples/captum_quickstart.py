@@ -92,7 +92,8 @@ def main(argv: list[str] | None = None) -> None:
         heat = upsample(projected, result.shape[-2:])[0].permute(1, 2, 0).numpy()
         visualization.visualize_image_attr(heat, result_image, method="blended_heat_map", sign="all",
                                            plt_fig_axis=(figure, ax), use_pyplot=False,
-                                           title=f"{name}: query cell {strongest}")
+                                           title=name.replace("second-order ", ""))
+    figure.suptitle(f"second order: query cell {strongest} projected onto the result")
     figure.savefig(args.out / "second_order.png", dpi=110, bbox_inches="tight")
     plt.close("all")
     print(f"figures in {args.out}")
