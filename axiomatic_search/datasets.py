@@ -77,3 +77,70 @@ def mosaic_pairs(n_pairs: int = 50, size: int = 224, grid: int = 2, seed: int = 
     """``n_pairs`` mosaic pairs, generated one at a time."""
     for index in range(n_pairs):
         yield mosaic_pair(index, size, grid, seed)
+
+
+def _resize_image(image: np.ndarray, size: int) -> np.ndarray:
+    tensor = torch.from_numpy(np.asarray(image, dtype=np.float32) / 255.0).permute(2, 0, 1)[None]
+    resized = torch.nn.functional.interpolate(tensor, size=(size, size), mode="bilinear", align_corners=False)
+    return resized[0].permute(1, 2, 0).clamp(0, 1).numpy()
+
+
+def _resize_labels(labels: np.ndarray, size: int) -> np.ndarray:
+    tensor = torch.from_numpy(np.asarray(labels, dtype=np.int64))[None, None].float()
+    return torch.nn.functional.interpolate(tensor, size=(size, size), mode="nearest")[0, 0].long().numpy()
+
+
+def voc_pairs(
+    root: str,
+    model,
+    year: str = "2012",
+    n_pairs: int | None = None,
+    size: int = 224,
+    min_fraction: float = 0.05,
+    seed: int = 0,
+    download: bool = False,
+    batch_size: int = 32,
+) -> list[ImagePair]:
+    """Pascal VOC pairs as in the paper (A.2), via ``torchvision.datasets.VOCSegmentation``.
+
+    For each validation image: a random class covering more than ``min_fraction`` of it, and the
+    training image of that class nearest by cosine similarity of ``model.embed`` features. The
+    training image is the query (its class mask is the attention signal), the validation image
+    the result. Images are bilinearly resized to ``size``; masks by nearest neighbour.
+    """
+    from torchvision.datasets import VOCSegmentation
+
+    rng = np.random.default_rng(seed)
+
+    def load(split: str) -> list[tuple[np.ndarray, np.ndarray]]:
+        data = VOCSegmentation(root, year=year, image_set=split, download=download)
+        return [(_resize_image(np.asarray(img.convert("RGB")), size), _resize_labels(np.asarray(seg), size))
+                for img, seg in data]
+
+    def embed(images: list[np.ndarray]) -> torch.Tensor:
+        out = []
+        with torch.inference_mode():
+            for start in range(0, len(images), batch_size):
+                batch = torch.from_numpy(np.stack(images[start : start + batch_size])).permute(0, 3, 1, 2)
+                out.append(torch.nn.functional.normalize(model.embed(batch.to(model.device)).double(), dim=1).cpu())
+        return torch.cat(out)
+
+    train, val = load("train"), load("val")
+    train_features, val_features = embed([img for img, _ in train]), embed([img for img, _ in val])
+    pairs = []
+    for v, (image, labels) in enumerate(val):
+        classes = [c for c in np.unique(labels) if 0 < c < 255 and (labels == c).mean() > min_fraction]
+        if not classes:
+            continue
+        chosen = int(rng.choice(classes))
+        candidates = [t for t, (_, train_labels) in enumerate(train) if (train_labels == chosen).any()]
+        if not candidates:
+            continue
+        similarity = train_features[candidates] @ val_features[v]
+        nearest = candidates[int(similarity.argmax())]
+        train_image, train_labels = train[nearest]
+        pairs.append(ImagePair(train_image, image, train_labels == chosen, labels == chosen,
+                               f"voc-{year}-val{v}-train{nearest}-class{chosen}"))
+        if n_pairs is not None and len(pairs) == n_pairs:
+            break
+    return pairs
