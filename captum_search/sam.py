@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from axiomatic_search.models import global_average_pool
+from axiomatic_search.models import cosine, global_average_pool
 
 from .base import SearchAttribution
 
@@ -13,7 +13,9 @@ class SAM(SearchAttribution):
     """First-order SAM (paper Eq. 3): ``(1/HW) Σ_c GAP(x)_c (y_chw − b_chw)``.
 
     For a GAP dot-product similarity this is exactly the Shapley value of every feature-map
-    location (Prop. 4.1); for cosine it is the usual CAM-style approximation.
+    location (Prop. 4.1). For a cosine head the embeddings are normalised first (``GAP(x)`` by
+    its norm, the result side by ``‖GAP(y)‖``), the CAM-style linearisation of VEDML, so the
+    values add up to about ``cos(x, y) − cos(x, b)``.
 
     >>> import torch
     >>> from axiomatic_search.models import GreyBoxSimilarity
@@ -30,7 +32,11 @@ class SAM(SearchAttribution):
         background = self.background_maps(explained, maps, baseline)
         fixed_gap = global_average_pool(self.feature_maps(fixed))
         height, width = maps.shape[-2:]
-        return torch.einsum("bc,bchw->bhw", fixed_gap, maps - background) / (height * width)
+        sam = torch.einsum("bc,bchw->bhw", fixed_gap, maps - background) / (height * width)
+        if self.model.metric is cosine:
+            norms = fixed_gap.norm(dim=1) * global_average_pool(maps).norm(dim=1)
+            sam = sam / norms[:, None, None]
+        return sam
 
 
 class SecondOrderSAM(SearchAttribution):

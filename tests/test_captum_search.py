@@ -160,3 +160,13 @@ def test_quickstart_example_writes_its_figures(tmp_path):
                     "--second-order-samples", "200", "--ig-steps", "4"])
     for name in ("first_order.png", "second_order.png"):
         assert (tmp_path / name).stat().st_size > 10_000
+
+
+def test_sam_on_a_cosine_head_is_normalised():
+    model = conv_model("cosine")
+    queries, results, others = images(1, 8, 30), images(1, 8, 31), images(1, 8, 32)
+    sam = SAM(model).attribute(queries, results, baseline=others)
+    with torch.no_grad():
+        gx, gy, gb = (model.feature_maps(t).mean(dim=(2, 3))[0] for t in (queries, results, others))
+    expected = float(gx @ (gy - gb) / (gx.norm() * gy.norm()))
+    assert float(sam.sum()) == pytest.approx(expected, rel=1e-9)
