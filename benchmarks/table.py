@@ -23,6 +23,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from axiomatic_search.backgrounds import Blur  # noqa: E402
 from axiomatic_search.baselines import sbsm, sbsm_second_order  # noqa: E402
 from axiomatic_search.datasets import mosaic_pairs  # noqa: E402
 from axiomatic_search.explain import explain_first_order, explain_second_order  # noqa: E402
@@ -139,13 +140,11 @@ def run(args) -> dict:
     passes = BackbonePasses(model)
     rng = np.random.default_rng(args.seed)
     rows: dict[tuple[str, str, str], list[float]] = {}
-    blur = lambda image: as_image_tensor(image)[None]  # noqa: E731
+    blur = lambda image: Blur(25)(as_image_tensor(image))[0]  # noqa: E731
     for k, pair in enumerate(mosaic_pairs(args.pairs, size=args.size, seed=args.seed)):
-        from axiomatic_search.backgrounds import Blur
-
         full = similarity(model, pair.query, pair.result)
-        empty1 = similarity(model, pair.query, Blur(25)(blur(pair.result)[0])[0])
-        empty2 = similarity(model, Blur(25)(blur(pair.query)[0])[0], Blur(25)(blur(pair.result)[0])[0])
+        empty1 = similarity(model, pair.query, blur(pair.result))
+        empty2 = similarity(model, blur(pair.query), blur(pair.result))
         for name in args.first:
             passes.count, started = 0, time.perf_counter()
             heat, total = first_order(name, model, pair, args, rng)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from axiomatic_search._checks import as_generator
 from axiomatic_search.estimators import KernelShap, KernelShapleyTaylor
 from axiomatic_search.feature_games import FeatureMapGame, SecondOrderFeatureMapGame
 
@@ -27,7 +28,7 @@ class KernelSAM(SearchAttribution):
     def attribute(self, queries: torch.Tensor, results: torch.Tensor, baseline=None, explain: str = "result",
                   n_samples: int = 5000, random_state: int | np.random.Generator | None = None) -> torch.Tensor:
         fixed, explained = self.sides(queries, results, explain)
-        rng = np.random.default_rng(random_state) if not isinstance(random_state, np.random.Generator) else random_state
+        rng = as_generator(random_state)
         with torch.no_grad():
             fixed_maps, maps = self.feature_maps(fixed), self.feature_maps(explained)
             background = self.background_maps(explained, maps, baseline)
@@ -50,7 +51,7 @@ class SecondOrderKernelSAM(SearchAttribution):
     def attribute(self, queries: torch.Tensor, results: torch.Tensor, query_baseline=None, result_baseline=None,
                   n_samples: int = 40_000, random_state: int | np.random.Generator | None = None) -> torch.Tensor:
         queries, results = self.sides(queries, results, "result")
-        rng = np.random.default_rng(random_state) if not isinstance(random_state, np.random.Generator) else random_state
+        rng = as_generator(random_state)
         with torch.no_grad():
             query_maps, result_maps = self.feature_maps(queries), self.feature_maps(results)
             query_background = self.background_maps(queries, query_maps, query_baseline)

@@ -28,7 +28,7 @@ from axiomatic_search.search_games import SecondOrderSearchGame, similarity_to
 def _rgb(image: object, name: str) -> np.ndarray:
     """An ``(H, W, 3)`` float image, refusing grayscale with a clear message."""
     shape = tuple(image.shape)
-    if len(shape) == 2 or (len(shape) == 3 and 1 in (shape[0], shape[-1]) and 3 not in (shape[0], shape[-1])):
+    if len(shape) == 2 or (len(shape) == 3 and 3 not in (shape[0], shape[-1])):
         raise ValueError(f"{name} is grayscale (shape {shape}); lime_search needs RGB images: stack the channel 3 times")
     return to_numpy_image(as_image_tensor(image, name=name))
 

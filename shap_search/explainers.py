@@ -231,11 +231,11 @@ def to_shap_interactions(result: SecondOrderResult, names: Sequence[str] | None 
     """shap's interaction layout (``ExactExplainer(..., interactions=2)``): one ``(M, M)``
     matrix per sample, main effects on the diagonal, half of each pair value in both
     off-diagonal cells."""
-    if names is None:
-        n_query = result.n_query if result.n_query is not None else 0
-        names = [f"query {k}" for k in range(n_query)] + [
-            f"result {k}" for k in range(result.n_players - n_query)
-        ] if result.n_query is not None else [f"player {k}" for k in range(result.n_players)]
+    if names is None and result.n_query is None:
+        names = [f"player {k}" for k in range(result.n_players)]
+    elif names is None:
+        names = [f"query {k}" for k in range(result.n_query)]
+        names += [f"result {k}" for k in range(result.n_players - result.n_query)]
     return shap.Explanation(
         values=result.as_shap_matrix()[None],
         base_values=np.array([result.base_value]),
