@@ -70,3 +70,14 @@ def check_choice(value: str, options: tuple[str, ...] | list[str], name: str) ->
     if value not in options:
         raise ValueError(f"unknown {name} {value!r}; expected one of {sorted(options)}")
     return value
+
+
+def require_gradient(output: object, what: str, remedy: str) -> None:
+    """Raise a ValueError naming ``what`` when ``output`` does not depend differentiably on the
+    input it was computed from (detached, computed under no_grad, or not a torch operation)."""
+    if not getattr(output, "requires_grad", False):
+        raise ValueError(
+            f"{what} is not differentiable with respect to the mask or image: it returned "
+            f"{type(output).__name__} without gradient (detached, computed under no_grad, or not a torch "
+            f"operation); {remedy}"
+        )

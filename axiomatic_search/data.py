@@ -8,6 +8,8 @@ import torch
 from .images import as_image_tensor, to_numpy_image
 
 PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "camera", "china", "flower", "grace_hopper")
+ALL_PHOTOS = PHOTOS + ("motorcycle",)
+"""``PHOTOS`` (what the mosaic benchmark draws from) and the left view of scikit-image's stereo motorcycle."""
 
 
 def load_photo(name: str, size: int | None = 224) -> np.ndarray:
@@ -27,12 +29,16 @@ def load_photo(name: str, size: int | None = 224) -> np.ndarray:
 
         with cbook.get_sample_data("grace_hopper.jpg") as handle:
             array = matplotlib.image.imread(handle)
+    elif name == "motorcycle":
+        from skimage import data
+
+        array = data.stereo_motorcycle()[0]
     elif name in PHOTOS:
         from skimage import data
 
         array = getattr(data, name)()
     else:
-        raise ValueError(f"unknown photo {name!r}; expected one of {list(PHOTOS)}")
+        raise ValueError(f"unknown photo {name!r}; expected one of {list(ALL_PHOTOS)}")
     image = as_image_tensor(np.stack([array] * 3, axis=-1) if array.ndim == 2 else array)
     if size is not None:
         _, height, width = image.shape

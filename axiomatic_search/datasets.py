@@ -1,9 +1,14 @@
-"""Pairs of images with ground-truth correspondence masks, for the paper's evaluation.
+"""Pairs of images with ground-truth correspondences, for the paper's evaluation and ours.
 
 ``mosaic_pair``: an offline benchmark from the photos that ship with installed packages. Query
 and result are ``grid × grid`` mosaics that share one photo, placed in different cells, cropped
 differently and mirrored at random, among distractor photos; the shared tile is the
 ground-truth mask on each side. Deterministic in ``(index, seed)``.
+
+``transformed_pair``: a real photo (query) and a known geometric transform of it (result):
+its grid tiles permuted, mirrored, zoomed (cropped and rescaled) or shifted, so every query grid
+cell has a true result cell (the cell its centre lands in). Deterministic in ``(photo, transform,
+seed)``.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import Iterator
 import numpy as np
 import torch
 
-from .data import PHOTOS, load_photo
+from .data import ALL_PHOTOS, PHOTOS, load_photo
 
 
 @dataclass(frozen=True)
@@ -144,3 +149,104 @@ def voc_pairs(
         if n_pairs is not None and len(pairs) == n_pairs:
             break
     return pairs
+
+
+TRANSFORMS = ("permute", "flip", "zoom", "shift")
+"""Geometric transforms of ``transformed_pair``."""
+
+
+@dataclass(frozen=True)
+class CorrespondencePair:
+    """A query, its transformed copy (the result), and for every query cell of a
+    ``grid × grid`` layout (row-major, as ``grid_segments``) the result cell its centre lands
+    in, or ``-1`` where it leaves the result; ``landed`` holds those centres' ``(row, col)``
+    pixel coordinates in the result."""
+
+    query: np.ndarray
+    result: np.ndarray
+    true_cells: np.ndarray
+    grid: int
+    name: str
+    landed: np.ndarray
+
+
+def _cell_of(points: np.ndarray, size: int, grid: int) -> np.ndarray:
+    """Row-major grid cell of ``(row, col)`` points, ``-1`` outside the image."""
+    inside = ((points >= 0) & (points < size)).all(axis=1)
+    cells = (points // (size / grid)).astype(int).clip(0, grid - 1)
+    return np.where(inside, cells[:, 0] * grid + cells[:, 1], -1)
+
+
+def _derangement(count: int, rng: np.random.Generator) -> np.ndarray:
+    while True:
+        order = rng.permutation(count)
+        if not (order == np.arange(count)).any():
+            return order
+
+
+def _resample(image: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``image`` sampled bilinearly at pixel coordinates (reflected at the borders)."""
+    grid = np.stack([(cols + 0.5) / image.shape[1] * 2 - 1, (rows + 0.5) / image.shape[0] * 2 - 1], axis=-1)
+    sampled = torch.nn.functional.grid_sample(
+        torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].float(),
+        torch.from_numpy(grid)[None].float(), mode="bilinear", padding_mode="reflection", align_corners=False,
+    )
+    return sampled[0].permute(1, 2, 0).clamp(0, 1).numpy()
+
+
+def transformed_pair(photo: str, transform: str, size: int = 224, grid: int = 4, seed: int = 0) -> CorrespondencePair:
+    """``photo`` (one of ``ALL_PHOTOS``) and its ``transform`` (one of ``TRANSFORMS``):
+
+    - ``permute``: the ``grid × grid`` tiles shuffled (no tile stays in place);
+    - ``flip``: mirrored left to right;
+    - ``zoom``: a random 70 % crop rescaled to the full size (border cells leave the result);
+    - ``shift``: translated by up to a third of a cell each way, borders reflected.
+
+    >>> pair = transformed_pair("chelsea", "flip", size=32, grid=4)
+    >>> pair.true_cells[:4].tolist()
+    [3, 2, 1, 0]
+    """
+    if transform not in TRANSFORMS:
+        raise ValueError(f"unknown transform {transform!r}; expected one of {list(TRANSFORMS)}")
+    if grid < 1 or size % grid:
+        raise ValueError(f"size={size} must be a positive multiple of grid={grid}")
+    if photo not in ALL_PHOTOS:
+        raise ValueError(f"unknown photo {photo!r}; expected one of {list(ALL_PHOTOS)}")
+    rng = np.random.default_rng([seed, ALL_PHOTOS.index(photo), TRANSFORMS.index(transform)])
+    query = _photo(photo, size)
+    cell = size // grid
+    centres = (np.stack(np.meshgrid(np.arange(grid), np.arange(grid), indexing="ij"), -1).reshape(-1, 2) + 0.5) * cell
+    if transform == "permute":
+        order = _derangement(grid * grid, rng)  # query tile k goes to result cell order[k]
+        tiles = [query[r * cell : (r + 1) * cell, c * cell : (c + 1) * cell] for r in range(grid) for c in range(grid)]
+        placed = [None] * len(tiles)
+        for k, target in enumerate(order):
+            placed[target] = tiles[k]
+        landed = (np.stack(np.divmod(order, grid), axis=1) + 0.5) * cell
+        return CorrespondencePair(query, np.ascontiguousarray(_mosaic(placed, grid)), order.astype(int), grid,
+                                  f"{photo}-permute", landed)
+    if transform == "flip":
+        landed = np.stack([centres[:, 0], size - centres[:, 1]], axis=1)
+        return CorrespondencePair(query, np.ascontiguousarray(query[:, ::-1]), _cell_of(landed, size, grid), grid,
+                                  f"{photo}-flip", landed)
+    rows, cols = np.meshgrid(np.arange(size, dtype=np.float64), np.arange(size, dtype=np.float64), indexing="ij")
+    if transform == "zoom":
+        scale = 0.7
+        offset = rng.uniform(0, (1 - scale) * size, size=2)
+        result = _resample(query, offset[0] + rows * scale, offset[1] + cols * scale)
+        landed = (centres - offset) / scale
+    else:
+        shift = rng.uniform(-cell / 3, cell / 3, size=2)
+        result = _resample(query, rows - shift[0], cols - shift[1])
+        landed = centres + shift
+    return CorrespondencePair(query, result, _cell_of(landed, size, grid), grid, f"{photo}-{transform}", landed)
+
+
+def transformed_pairs(
+    photos: tuple[str, ...] = ALL_PHOTOS, transforms: tuple[str, ...] = TRANSFORMS, size: int = 224, grid: int = 4,
+    seed: int = 0,
+) -> Iterator[CorrespondencePair]:
+    """Every photo under every transform, generated one at a time."""
+    for photo in photos:
+        for transform in transforms:
+            yield transformed_pair(photo, transform, size, grid, seed)

@@ -15,11 +15,12 @@ import numpy as np
 from ._checks import check_choice
 from .estimators import KernelShap, KernelShapleyTaylor, PermutationShapleyTaylor
 from .exact import exact_shapley_taylor, exact_shapley_values
+from .factorised import FactorisedGame, FactorisedShapleyTaylor
 from .games import GameLike, n_players_of
 from .results import FirstOrderResult, SecondOrderResult
 
 FIRST_ORDER_METHODS = ("kernel", "exact")
-SECOND_ORDER_METHODS = ("kernel", "permutation", "exact")
+SECOND_ORDER_METHODS = ("auto", "factorised", "kernel", "permutation", "exact")
 
 
 def _require_budget(budget: int | None, method: str) -> int:
@@ -46,15 +47,20 @@ def explain_first_order(
 def explain_second_order(
     game: GameLike,
     budget: int | None = None,
-    method: str = "kernel",
+    method: str = "auto",
     random_state: int | np.random.Generator | None = None,
 ) -> SecondOrderResult:
-    """Order-2 Shapley–Taylor indices; ``method`` is ``"kernel"``, ``"permutation"`` or ``"exact"``."""
+    """Order-2 Shapley–Taylor indices; ``method`` is ``"factorised"`` (a ``FactorisedGame``:
+    budget in forward passes), ``"kernel"``, ``"permutation"``, ``"exact"``, or ``"auto"``
+    (factorised where the game factorises, else kernel)."""
     check_choice(method, SECOND_ORDER_METHODS, "method")
+    if method == "auto":
+        method = "factorised" if isinstance(game, FactorisedGame) and game.factorises else "kernel"
     if method == "exact":
         result = exact_shapley_taylor(game, n_players_of(game, None))
     else:
-        estimator = KernelShapleyTaylor() if method == "kernel" else PermutationShapleyTaylor()
+        estimator = {"factorised": FactorisedShapleyTaylor, "kernel": KernelShapleyTaylor,
+                     "permutation": PermutationShapleyTaylor}[method]()
         result = estimator.estimate(game, _require_budget(budget, method), random_state)
     return dataclasses.replace(
         result,

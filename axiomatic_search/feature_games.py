@@ -16,8 +16,9 @@ import numpy as np
 import torch
 
 from ._checks import check_choice
+from .factorised.game import FactorisedGame
 from .games import Game
-from .models import GreyBoxSimilarity, global_average_pool
+from .models import GreyBoxSimilarity, global_average_pool, metric_vectors
 
 Head = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -103,8 +104,12 @@ class FeatureMapGame(Game):
         return scores.double().cpu().numpy()
 
 
-class SecondOrderFeatureMapGame(Game):
-    """Second order: query locations then result locations, both masked (paper Eq. 6)."""
+class SecondOrderFeatureMapGame(FactorisedGame):
+    """Second order: query locations then result locations, both masked (paper Eq. 6).
+
+    With the model's GAP head the game factorises (a masked side's GAP embedding is one row of a
+    matrix product), so ``FactorisedShapleyTaylor`` applies; a custom head scores pairs jointly.
+    """
 
     def __init__(
         self,
@@ -124,9 +129,26 @@ class SecondOrderFeatureMapGame(Game):
             )
         self.query = _MaskedMaps(query_maps, _background_for(query_maps, query_background, "query_background"))
         self.result = _MaskedMaps(result_maps, _background_for(result_maps, result_background, "result_background"))
-        self.n_query = self.query.n_players
-        super().__init__(self.query.n_players + self.result.n_players, batch_size)
+        super().__init__(self.query.n_players, self.result.n_players, batch_size)
         self.model, self.head = model, head
+
+    @property
+    def factorises(self) -> bool:
+        return self.head is None
+
+    def _embed_query(self, coalitions: np.ndarray) -> torch.Tensor:
+        return self.query.gap(torch.from_numpy(coalitions).to(self.query.maps.device))
+
+    def _embed_result(self, coalitions: np.ndarray) -> torch.Tensor:
+        return self.result.gap(torch.from_numpy(coalitions).to(self.result.maps.device))
+
+    @torch.no_grad()
+    def combine(self, query_side: torch.Tensor, result_side: torch.Tensor) -> np.ndarray:
+        return self.model.compare_all(query_side, result_side).double().cpu().numpy()
+
+    def side_vectors(self, side: torch.Tensor) -> np.ndarray | None:
+        vectors = metric_vectors(self.model.metric, side.double())
+        return None if vectors is None else vectors.cpu().numpy()
 
     @torch.no_grad()
     def _evaluate(self, coalitions: np.ndarray) -> np.ndarray:

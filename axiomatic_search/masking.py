@@ -17,6 +17,30 @@ from .backgrounds import Background, get_background
 from .images import as_image_tensor, check_segmentation, grid_segments, slic_segments
 
 
+def side_players(players: object) -> tuple[object, object]:
+    """``(query players, result players)`` from one layout for both or a 2-tuple.
+
+    >>> side_players(4), side_players((3, "slic"))
+    ((4, 4), (3, 'slic'))
+    """
+    if isinstance(players, tuple):
+        if len(players) != 2:
+            raise ValueError(
+                f"players as a tuple must be (query players, result players), got {len(players)} items: {players!r}"
+            )
+        return players
+    return players, players
+
+
+def image_maskers(query: object, result: object, players: object = "slic", background: object = "blur",
+                  n_segments: int = 50) -> tuple["ImageMasker", "ImageMasker"]:
+    """The query's and the result's maskers of an image pair (``players``: one layout for both,
+    or a ``(query, result)`` tuple)."""
+    query_players, result_players = side_players(players)
+    return (ImageMasker(query, players=query_players, background=background, n_segments=n_segments),
+            ImageMasker(result, players=result_players, background=background, n_segments=n_segments))
+
+
 class Masker(ABC):
     """Masks one input by coalitions of its players."""
 
@@ -43,7 +67,7 @@ class ImageMasker(Masker):
     """Masks an image by superpixels or grid cells.
 
     ``players``: ``"slic"`` (paper defaults: ``n_segments=50``, compactness 10, sigma 3), an int
-    ``k`` for a ``k × k`` grid, or an ``(H, W)`` integer label map. ``background``: a
+    ``k`` for a ``k × k`` grid, a ``(rows, cols)`` grid, or an ``(H, W)`` integer label map. ``background``: a
     ``Background``, ``"blur"`` (25 px), ``"mean"``, ``"black"``, or an image (counterfactual).
 
     >>> masker = ImageMasker(np.ones((8, 8, 3)), players=2, background="black")
@@ -66,6 +90,8 @@ class ImageMasker(Masker):
             labels = slic_segments(self.input, n_segments=n_segments)
         elif isinstance(players, (int, np.integer)):
             labels = grid_segments(height, width, int(players))
+        elif isinstance(players, tuple) and len(players) == 2 and all(isinstance(p, (int, np.integer)) for p in players):
+            labels = grid_segments(height, width, (int(players[0]), int(players[1])))
         else:
             labels = check_segmentation(players, height, width)
         self.labels = labels

@@ -8,6 +8,8 @@
   similarity that remains. Higher is more faithful.
 - ``binary_miou``: mean intersection over union of the projected region and the ground-truth
   mask, foreground and background classes averaged (label propagation).
+- ``cell_accuracy``: the share of query cells whose strongest interaction with the result is
+  their true result cell (correspondence benchmark with known transforms).
 """
 
 from __future__ import annotations
@@ -104,3 +106,25 @@ def label_propagation_miou(projected: np.ndarray, truth: np.ndarray) -> float:
     """mIoU of the top pixels of a projected heatmap (as many as the true mask) against it."""
     truth = np.asarray(truth, dtype=bool)
     return binary_miou(top_pixels(projected, int(truth.sum())), truth)
+
+
+def cell_accuracy(block: np.ndarray, true_cells: np.ndarray) -> float:
+    """Share of query cells ``i`` (rows of the query×result ``block``) with
+    ``argmax_j block[i, j] == true_cells[i]``; cells with ``true_cells[i] < 0`` are left out.
+
+    >>> cell_accuracy(np.array([[1.0, 0.0], [2.0, 1.0]]), np.array([0, 1]))
+    0.5
+    """
+    block = np.asarray(block, dtype=np.float64)
+    true_cells = np.asarray(true_cells)
+    if block.ndim != 2 or true_cells.shape != (block.shape[0],):
+        raise ValueError(
+            f"block must be (query cells, result cells) and true_cells one entry per query cell; got "
+            f"{block.shape} and {true_cells.shape}"
+        )
+    if true_cells.max(initial=-1) >= block.shape[1]:
+        raise ValueError(f"true_cells holds cell {true_cells.max()} but the block has {block.shape[1]} result cells")
+    kept = true_cells >= 0
+    if not kept.any():
+        raise ValueError("no query cell has a true result cell (all true_cells are -1)")
+    return float((block[kept].argmax(axis=1) == true_cells[kept]).mean())

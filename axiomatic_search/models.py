@@ -36,6 +36,43 @@ def neg_euclidean(left: Tensor, right: Tensor) -> Tensor:
 
 
 METRICS: dict[str, Metric] = {"cosine": cosine, "dot": dot, "neg_euclidean": neg_euclidean}
+_CROSS_CHUNK = 1 << 20
+"""Pairs per chunk when a custom metric is broadcast over every (query, result) combination."""
+
+
+def metric_vectors(metric: Metric, embeddings: Tensor) -> Tensor | None:
+    """Vectors whose dot products are ``metric``'s scores: the embeddings L2-normalised (along the
+    last axis) for cosine, as they are for dot; None for any other metric.
+
+    >>> metric_vectors(cosine, torch.tensor([[3.0, 4.0]])).tolist()
+    [[0.6000000238418579, 0.800000011920929]]
+    """
+    if metric is cosine:
+        return embeddings / embeddings.norm(dim=-1, keepdim=True).clamp_min(1e-8)
+    return embeddings if metric is dot else None
+
+
+def cross_metric(metric: Metric, left: Tensor, right: Tensor) -> Tensor:
+    """``metric`` on every combination of two embedding batches: ``(a, D), (b, D) -> (a, b)``.
+
+    The built-in metrics are one matrix product; a custom metric is broadcast in chunks.
+
+    >>> cross_metric(dot, torch.eye(2), torch.ones(3, 2)).tolist()
+    [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
+    """
+    if metric in (cosine, dot):
+        return metric_vectors(metric, left) @ metric_vectors(metric, right).T
+    if metric is neg_euclidean:
+        squared = (left * left).sum(1)[:, None] + (right * right).sum(1)[None, :] - 2.0 * left @ right.T
+        return -squared.clamp_min(0.0).sqrt()
+    rows = max(1, _CROSS_CHUNK // max(len(right), 1))
+    chunks = []
+    for start in range(0, len(left), rows):
+        block = left[start : start + rows]
+        pairs = metric(block[:, None].expand(-1, len(right), -1).reshape(-1, left.shape[1]),
+                       right[None].expand(len(block), -1, -1).reshape(-1, right.shape[1]))
+        chunks.append(pairs.reshape(len(block), len(right)))
+    return torch.cat(chunks)
 
 
 def get_metric(metric: str | Metric) -> Metric:
@@ -93,8 +130,17 @@ class CallableSimilarity(SimilarityModel):
         return torch.as_tensor(self.function(queries, results))
 
 
+def _name_of(function: object) -> str:
+    if isinstance(function, torch.nn.Module):
+        return type(function).__name__
+    return getattr(function, "__qualname__", type(function).__name__)
+
+
 class EmbeddingSimilarity(SimilarityModel):
-    """``metric(embed(query), embed(result))``.
+    """``metric(embed(query), embed(result))``: a dual encoder. Query and result are embedded
+    separately, so masked queries and masked results can be embedded on their own and every
+    combination scored by one matrix product (``compare_all``), which the factorised
+    estimators exploit.
 
     >>> model = EmbeddingSimilarity(lambda x: x.flatten(1), metric="dot")
     >>> model(torch.ones(1, 2, 2), 2 * torch.ones(1, 2, 2)).tolist()
@@ -105,20 +151,51 @@ class EmbeddingSimilarity(SimilarityModel):
         self.embed = embed
         self.metric = get_metric(metric)
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(embed={_name_of(self.embed)}, metric={_name_of(self.metric)})"
+
+    def embeddings(self, images: Tensor, side: str = "image") -> Tensor:
+        """``embed(images)`` checked: ``(B, D)``, finite. ``side`` names the input in errors."""
+        embeddings = torch.as_tensor(self.embed(images))
+        if embeddings.ndim != 2 or embeddings.shape[0] != len(images):
+            raise ValueError(
+                f"the embedding model {self!r} returned shape {tuple(embeddings.shape)} for a batch of "
+                f"{len(images)} {side} inputs; expected ({len(images)}, D): one embedding vector per input"
+            )
+        if not torch.isfinite(embeddings).all():
+            raise ValueError(f"the embedding model {self!r} returned NaN or inf embeddings for {side} inputs")
+        return embeddings
+
+    def _check_widths(self, query_embeddings: Tensor, result_embeddings: Tensor) -> None:
+        if query_embeddings.shape[-1] != result_embeddings.shape[-1]:
+            raise ValueError(
+                f"the embedding model {self!r} gives query embeddings of width {query_embeddings.shape[-1]} "
+                f"and result embeddings of width {result_embeddings.shape[-1]}; the metric needs equal widths"
+            )
+
     def compare(self, query_embeddings: Tensor, result_embeddings: Tensor) -> Tensor:
         """The metric on two batches of embeddings."""
+        self._check_widths(query_embeddings, result_embeddings)
         return self.metric(query_embeddings, result_embeddings)
 
+    def compare_all(self, query_embeddings: Tensor, result_embeddings: Tensor) -> Tensor:
+        """The metric on every (query, result) combination: ``(a, D), (b, D) -> (a, b)``."""
+        self._check_widths(query_embeddings, result_embeddings)
+        scores = cross_metric(self.metric, query_embeddings, result_embeddings)
+        if scores.shape != (len(query_embeddings), len(result_embeddings)):
+            raise ValueError(f"the metric of {self!r} returned shape {tuple(scores.shape)}; expected one score per pair")
+        return scores
+
     def __call__(self, queries: Tensor, results: Tensor) -> Tensor:
-        return self.compare(self.embed(queries), self.embed(results))
+        return self.compare(self.embeddings(queries, "query"), self.embeddings(results, "result"))
 
     def fix_query(self, query: Tensor) -> Callable[[Tensor], Tensor]:
-        fixed = self.embed(query[None])
-        return lambda results: self.compare(fixed.expand(len(results), -1), self.embed(results))
+        fixed = self.embeddings(query[None], "query")
+        return lambda results: self.compare(fixed.expand(len(results), -1), self.embeddings(results, "result"))
 
     def fix_result(self, result: Tensor) -> Callable[[Tensor], Tensor]:
-        fixed = self.embed(result[None])
-        return lambda queries: self.compare(self.embed(queries), fixed.expand(len(queries), -1))
+        fixed = self.embeddings(result[None], "result")
+        return lambda queries: self.compare(self.embeddings(queries, "query"), fixed.expand(len(queries), -1))
 
 
 def global_average_pool(feature_maps: Tensor) -> Tensor:

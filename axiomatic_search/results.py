@@ -127,3 +127,52 @@ class SecondOrderResult:
             )
         weights = self.query_players.from_pixels(query_mask)
         return self.result_players.to_pixels(self.project(weights))
+
+
+@dataclass(frozen=True)
+class Correspondence:
+    """Where each part of the query lands in the result: a query×result interaction ``block``
+    over the query's and the result's players, from any second-order method.
+
+    ``second_order`` is the full Shapley–Taylor result (main effects, within-image pairs,
+    efficiency) when the method estimates one; the grey-box closed forms give only the block.
+    ``n_forward_passes`` counts model inputs (images embedded, or pairs scored).
+
+    >>> c = Correspondence(np.array([[0.0, 2.0], [1.0, 0.0]]), method="exact", n_forward_passes=8)
+    >>> c.best_match.tolist(), c.project(np.array([1.0, 0.0])).tolist()
+    ([1, 0], [0.0, 2.0])
+    """
+
+    block: np.ndarray
+    method: str
+    n_forward_passes: int
+    seconds: float = 0.0
+    second_order: SecondOrderResult | None = field(default=None, repr=False)
+    query_players: Any = field(default=None, repr=False, compare=False)
+    result_players: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def query_result_block(self) -> np.ndarray:
+        """The block (the name ``SecondOrderResult`` uses)."""
+        return self.block
+
+    @property
+    def best_match(self) -> np.ndarray:
+        """For each query player, the result player it interacts with most."""
+        return self.block.argmax(axis=1)
+
+    def project(self, query_weights: np.ndarray) -> np.ndarray:
+        """A weighting of query players projected onto result players."""
+        weights = np.asarray(query_weights, dtype=np.float64)
+        if weights.shape != (self.block.shape[0],):
+            raise ValueError(
+                f"query_weights must have shape ({self.block.shape[0]},) (one per query player), got {weights.shape}"
+            )
+        return weights @ self.block
+
+    def project_mask(self, query_mask: np.ndarray | tuple[int, int]) -> np.ndarray:
+        """A boolean query pixel mask (or a ``(row, col)`` point) projected onto the result's
+        pixels. Needs ``query_players`` and ``result_players``."""
+        if not hasattr(self.query_players, "from_pixels") or self.result_players is None:
+            raise ValueError("project_mask needs image players (query_players and result_players); use project()")
+        return self.result_players.to_pixels(self.project(self.query_players.from_pixels(query_mask)))

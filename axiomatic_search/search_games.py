@@ -21,7 +21,7 @@ from ._checks import check_choice
 from .backgrounds import Background
 from .games import Game
 from .images import as_image_tensor
-from .masking import ImageMasker, Masker
+from .masking import ImageMasker, Masker, image_maskers
 from .models import SimilarityModel
 
 
@@ -119,13 +119,7 @@ class SecondOrderSearchGame(Game):
         batch_size: int = 64,
     ) -> "SecondOrderSearchGame":
         """The joint game of an image pair. ``players`` may be a ``(query, result)`` tuple."""
-        query_players, result_players = players if isinstance(players, tuple) else (players, players)
-        return cls(
-            model,
-            ImageMasker(query, players=query_players, background=background, n_segments=n_segments),
-            ImageMasker(result, players=result_players, background=background, n_segments=n_segments),
-            batch_size=batch_size,
-        )
+        return cls(model, *image_maskers(query, result, players, background, n_segments), batch_size=batch_size)
 
     @torch.inference_mode()
     def _evaluate(self, coalitions: np.ndarray) -> np.ndarray:

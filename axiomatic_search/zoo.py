@@ -85,19 +85,24 @@ def efficientnet_lite0(
     device: str | torch.device = "cpu",
     weights: str | Path | None = None,
     size: int | None = None,
+    backend: str = "auto",
 ) -> GreyBoxSimilarity:
     """Offline pretrained image similarity: EfficientNet-Lite0 feature maps ``(B, 1280, h, w)``,
     GAP, then ``metric``. Takes ``[0, 1]`` RGB images ``(B, 3, H, W)``; normalisation (and,
-    with ``size``, resizing) happens inside.
+    with ``size``, resizing) happens inside. ``backend`` runs the forward passes (see
+    ``axiomatic_search.runtime``): ``"auto"`` is ONNX Runtime on a CPU where it is installed,
+    torch with channels_last otherwise; ``"eager"`` is plain torch.
 
     >>> model = efficientnet_lite0()
     >>> images = torch.rand(2, 3, 64, 64)
     >>> round(model(images[:1], images[:1]).detach().item(), 4)  # cosine similarity of a pair
     1.0
     """
+    from .runtime import fast_module
+
     classifier = efficientnet_lite0_classifier(weights)
     backbone = Normalized(_FeatureMaps(classifier), EFFICIENTNET_LITE0_MEAN, EFFICIENTNET_LITE0_STD, size)
-    return GreyBoxSimilarity(backbone.to(device).eval(), metric=metric)
+    return GreyBoxSimilarity(fast_module(backbone.to(device).eval(), backend, device), metric=metric)
 
 
 class _FeatureMaps(torch.nn.Module):

@@ -5,6 +5,8 @@ estimator's: sampling the design, the conjugate-gradient solve and its GEMMs. Pe
 Python-heap memory seen by ``tracemalloc`` (numpy buffers included).
 
     python benchmarks/solver_scaling.py [--players 15 30 60 98] [--budgets 10000 20000 40000]
+
+writes its table to ``benchmarks/results/solver_scaling.md``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import time
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 
@@ -43,13 +46,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--players", type=int, nargs="+", default=[15, 30, 60, 98])
     parser.add_argument("--budgets", type=int, nargs="+", default=[10_000, 20_000, 40_000])
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
-    print("| players | pairs | budget | seconds | peak MB |\n|---|---|---|---|---|")
+    lines = ["| players | pairs | budget | seconds | peak MB |", "|---|---|---|---|---|"]
+    print("\n".join(lines))
     for n in args.players:
         for budget in args.budgets:
             budget = min(budget, 2**n)
             seconds, peak = measure(n, budget)
-            print(f"| {n} | {n * (n - 1) // 2} | {budget} | {seconds:.3f} | {peak:.0f} |", flush=True)
+            lines.append(f"| {n} | {n * (n - 1) // 2} | {budget} | {seconds:.3f} | {peak:.0f} |")
+            print(lines[-1], flush=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "solver_scaling.md").write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -48,20 +48,10 @@ from captum_search import (  # noqa: E402
 )
 from lime_search import LimeSearchExplainer, SecondOrderLimeExplainer  # noqa: E402
 from shap_search import SearchExplainer  # noqa: E402
+from benchmarks.common import BackbonePasses  # noqa: E402
 
 FIRST = ("SBSM", "PSHAP", "LIME", "KSHAP", "Int. G.", "GCAM", "SAM", "IG SAM", "KSAM")
 SECOND = ("SBSM", "LIME", "KSHAP", "SAM", "IG SAM", "KSAM", "random")
-
-
-class BackbonePasses:
-    """Counts the images the model's backbone processes (forward passes, any method)."""
-
-    def __init__(self, model) -> None:
-        self.count = 0
-        model.backbone.register_forward_hook(lambda module, inputs, output: self._add(len(output)))
-
-    def _add(self, images: int) -> None:
-        self.count += images
 
 
 def to_pixels(maps: torch.Tensor, size: int) -> np.ndarray:

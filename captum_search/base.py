@@ -6,6 +6,7 @@ import torch
 from captum.attr import Attribution
 
 from axiomatic_search._checks import check_choice
+from axiomatic_search._checks import require_gradient as check_gradient
 from axiomatic_search.backgrounds import Blur
 from axiomatic_search.models import GreyBoxSimilarity
 
@@ -65,12 +66,7 @@ class SearchAttribution(Attribution):
 
 def require_gradient(output: torch.Tensor, what: str) -> None:
     """Raise a clear error when ``output`` does not depend differentiably on its input."""
-    if not isinstance(output, torch.Tensor) or not output.requires_grad:
-        raise ValueError(
-            f"{what} is not differentiable with respect to the mask or image: it returned a tensor "
-            "without gradient (detached, computed under no_grad, or not a torch operation); "
-            "use KernelSAM for heads without gradients"
-        )
+    check_gradient(output, what, "use KernelSAM for heads without gradients")
 
 
 def upsample(attributions: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from axiomatic_search.correspondence import second_order_sam
 from axiomatic_search.models import cosine, global_average_pool
 
 from .base import SearchAttribution
@@ -53,6 +54,6 @@ class SecondOrderSAM(SearchAttribution):
             raise ValueError(
                 f"query and result feature maps have {query_maps.shape[1]} and {result_maps.shape[1]} channels"
             )
-        x = (query_maps - self.background_maps(queries, query_maps, query_baseline)).flatten(2)
-        y = (result_maps - self.background_maps(results, result_maps, result_baseline)).flatten(2)
-        return torch.einsum("bcq,bcr->bqr", x, y) / (x.shape[-1] * y.shape[-1])
+        a = self.background_maps(queries, query_maps, query_baseline)
+        b = self.background_maps(results, result_maps, result_baseline)
+        return torch.stack([second_order_sam(query_maps[k], a[k], result_maps[k], b[k]) for k in range(len(a))])

@@ -24,10 +24,12 @@ import shap
 
 from axiomatic_search._checks import as_generator, check_choice
 from axiomatic_search.backgrounds import Background
-from axiomatic_search.explain import explain_first_order, explain_second_order
+from axiomatic_search.correspondence import DEFAULT_BUDGET
+from axiomatic_search.explain import SECOND_ORDER_METHODS, explain_first_order, explain_second_order
+from axiomatic_search.factorised import EmbeddingSearchGame
 from axiomatic_search.images import as_image_tensor, to_numpy_image
 from axiomatic_search.masking import ImageMasker
-from axiomatic_search.models import SimilarityModel
+from axiomatic_search.models import EmbeddingSimilarity, SimilarityModel
 from axiomatic_search.results import FirstOrderResult, SecondOrderResult
 from axiomatic_search.search_games import FirstOrderSearchGame, SecondOrderSearchGame
 
@@ -192,9 +194,14 @@ class SearchExplainer:
 
 
 class ShapleyTaylorExplainer:
-    """Second-order (correspondence) explanations from the joint game over query and result
-    players, estimated with the core's kernel Shapley–Taylor estimator (paper: 20,000
-    evaluations). ``method`` may also be ``"permutation"`` or ``"exact"``."""
+    """Second-order (correspondence) explanations over query and result players.
+
+    ``method="auto"``: an embedding model (a dual encoder, grey boxes included) gets the
+    factorised game and estimator (``max_evals`` counts forward passes, default 2,000: masked
+    queries and masked results are embedded separately and combined by one matrix product); a
+    model that only scores pairs gets the joint game and the paper's kernel estimator
+    (``max_evals`` counts joint evaluations, default the paper's 20,000). ``method`` may also be
+    ``"factorised"``, ``"kernel"``, ``"permutation"`` (joint evaluations) or ``"exact"``."""
 
     def __init__(
         self,
@@ -202,9 +209,10 @@ class ShapleyTaylorExplainer:
         players: str | int | np.ndarray | tuple = "slic",
         n_segments: int = 50,
         background: str | Background | object = "blur",
-        method: str = "kernel",
+        method: str = "auto",
         batch_size: int = 64,
     ) -> None:
+        check_choice(method, SECOND_ORDER_METHODS, "method")
         self.model = model
         self.players = players
         self.n_segments = n_segments
@@ -216,10 +224,13 @@ class ShapleyTaylorExplainer:
         self,
         query: object,
         result: object,
-        max_evals: int = 20000,
+        max_evals: int | None = None,
         random_state: int | np.random.Generator | None = None,
     ) -> SecondOrderResult:
-        game = SecondOrderSearchGame.for_images(
+        factorised = isinstance(self.model, EmbeddingSimilarity) and self.method in ("auto", "factorised")
+        if max_evals is None:
+            max_evals = DEFAULT_BUDGET if factorised else 20_000
+        game = (EmbeddingSearchGame if factorised else SecondOrderSearchGame).for_images(
             self.model, query, result, players=self.players, background=self.background,
             n_segments=self.n_segments, batch_size=self.batch_size,
         )

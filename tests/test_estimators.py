@@ -25,6 +25,7 @@ from axiomatic_search.estimators.pair_algebra import (
     solve_pairs,
 )
 from axiomatic_search.estimators.kernel_shapley_taylor import shapley_taylor_size_mass
+from axiomatic_search.estimators.kernel_shap import null_players
 from axiomatic_search.estimators.sampling import allocate, sample_size_stratum, stratified_design
 from tests.conftest import relu_network_game
 
@@ -50,6 +51,49 @@ def test_kernel_shap_at_full_budget_equals_exact():
     game = relu_network_game(9, seed=3)
     estimate = KernelShap().estimate(game, budget=2**9, random_state=0)
     np.testing.assert_allclose(estimate.values, exact_shapley_values(game).values, atol=1e-8)
+
+
+def test_null_player_probes_find_ignored_players_and_spend_their_evaluations():
+    rng = np.random.default_rng(2)
+    weights = rng.normal(size=10)
+    weights[[1, 4, 7]] = 0.0
+    game = FunctionGame(lambda c: np.tanh(c @ weights) + c[:, 0] * c[:, 2], 10)
+    null, spent = null_players(game, 10, probes=2, rng=np.random.default_rng(0))
+    assert null.tolist() == [i in (1, 4, 7) for i in range(10)] and spent == (2 + 2) * 11
+    estimate = KernelShap(null_probes=2).estimate(game, budget=300, random_state=0)
+    assert (estimate.values[[1, 4, 7]] == 0.0).all() and estimate.efficiency_gap < 1e-12
+    assert estimate.n_evaluations <= 300
+    np.testing.assert_allclose(estimate.values, exact_shapley_values(game).values, atol=0.02)
+    with pytest.raises(ValueError, match="null_probes"):
+        KernelShap(null_probes=-1)
+    with pytest.raises(ValueError, match="null-player probes"):
+        KernelShap(null_probes=5).estimate(game, budget=40)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_null_player_probes_keep_the_players_of_an_and_game(seed):
+    """Random coalitions rarely hold all three players of an AND: the grand-coalition probe does."""
+    game = FunctionGame(lambda c: c[:, :3].all(axis=1).astype(float), 10)
+    null, _ = null_players(game, 10, probes=2, rng=np.random.default_rng(seed))
+    assert null.tolist() == [False] * 3 + [True] * 7
+    estimate = KernelShap(null_probes=2).estimate(game, budget=200, random_state=seed)
+    np.testing.assert_allclose(estimate.values, [1 / 3] * 3 + [0.0] * 7, atol=1e-9)
+
+
+def test_cross_validated_shrinkage_needs_no_ridge_on_a_game_of_order_two_and_helps_on_a_sparse_one():
+    rng = np.random.default_rng(0)
+    n = 12
+    pair_weights = np.triu(rng.normal(size=(n, n)), 1)
+    linear = rng.normal(size=n)
+    game = FunctionGame(lambda c: c @ linear + np.einsum("mi,ij,mj->m", c * 1.0, pair_weights, c * 1.0), n)
+    estimate = KernelShapleyTaylor().estimate(game, budget=400, random_state=1)  # shrinkage="auto"
+    np.testing.assert_allclose(estimate.pairs, pair_weights + pair_weights.T, atol=1e-6)
+    from benchmarks.game_families import make_game
+
+    sparse = make_game("sparse30", 0, seed=2)
+    errors = {s: np.mean([relative_mse(KernelShapleyTaylor(shrinkage=s).estimate(sparse.game, 600, random_state=k),
+                                       sparse.exact) for k in range(2)]) for s in ("auto", 0.0)}
+    assert errors["auto"] < errors[0.0] / 3
 
 
 def test_unshrunk_kernel_is_exact_on_games_of_order_two():

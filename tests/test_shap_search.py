@@ -116,12 +116,26 @@ def test_planted_patch_first_and_second_order():
 def test_kernel_second_order_matches_exact_at_full_budget_and_converts_to_shap_layout():
     model = embedding_model()
     exact = ShapleyTaylorExplainer(model, players=2, method="exact")(QUERY, RESULT)
-    kernel = ShapleyTaylorExplainer(model, players=2)(QUERY, RESULT, max_evals=2**8, random_state=0)
+    # auto on an embedding model: the factorised estimator, exact from 2**4 + 2**4 forward passes
+    factorised = ShapleyTaylorExplainer(model, players=2)(QUERY, RESULT, max_evals=2**5, random_state=0)
+    np.testing.assert_allclose(factorised.pairs, exact.pairs, atol=1e-6)  # float32 embeddings, combined in float64
+    kernel = ShapleyTaylorExplainer(model, players=2, method="kernel")(QUERY, RESULT, max_evals=2**8, random_state=0)
     np.testing.assert_allclose(kernel.pairs, exact.pairs, atol=1e-8)
     interactions = to_shap_interactions(kernel)
     assert interactions.values.shape == (1, 8, 8)
     assert interactions.feature_names[0] == "query 0" and interactions.feature_names[4] == "result 0"
     assert interactions.values.sum() == pytest.approx(kernel.full_value - kernel.base_value, abs=1e-9)
+
+
+def test_default_max_evals_counts_forward_passes_for_embedding_models_and_joint_evaluations_otherwise():
+    model = embedding_model()
+    small = ShapleyTaylorExplainer(model, players=3)(QUERY, RESULT, random_state=0)  # 9 + 9 players
+    assert small.n_evaluations == 2**9 + 2**9  # within 2,000 forward passes: both sides enumerated, exact
+    large = ShapleyTaylorExplainer(model, players=4)(QUERY, RESULT, random_state=0)  # 16 + 16 players
+    assert 1500 < large.n_evaluations <= 2000
+    planted = CallableSimilarity(lambda q, r: (q * r).flatten(1).sum(1))
+    joint = ShapleyTaylorExplainer(planted, players=(2, (2, 3)))(QUERY, RESULT, random_state=0)  # 4 + 6 players
+    assert joint.n_evaluations == 2**10  # the paper's 20,000 joint evaluations cover all 1,024 coalitions
 
 
 def test_reproducible_and_global_rng_untouched():

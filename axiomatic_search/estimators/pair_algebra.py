@@ -15,6 +15,7 @@ gives a closed-form preconditioner.
 from __future__ import annotations
 
 from math import comb
+from typing import Callable
 
 import numpy as np
 
@@ -82,6 +83,12 @@ def apply_spectral(pairs: np.ndarray, scales: np.ndarray) -> np.ndarray:
     return scales[0] * constant + scales[1] * star + scales[2] * rest
 
 
+def uniform_split(n_players: int, total: float) -> np.ndarray:
+    """The pair matrix that splits ``total`` evenly over the ``n (n − 1) / 2`` pairs."""
+    n_pairs = n_players * (n_players - 1) // 2
+    return np.where(~np.eye(n_players, dtype=bool), total / max(n_pairs, 1), 0.0)
+
+
 def solve_pairs(
     coalitions: np.ndarray,
     weights: np.ndarray,
@@ -96,20 +103,42 @@ def solve_pairs(
 
     Minimises ``Σ_s w_s (t_s − (ZΦ)_s)² + ridge · Uᵀ E U`` with ``Φ = (total/P)·1 + U``,
     ``U ⊥ 1`` and ``E`` the expected Gram matrix (eigenvalues ``eigenvalues``), by conjugate
-    gradients on the normal equations restricted to ``1^⊥``, preconditioned with
-    ``((1 + ridge) E)^{-1}`` (exact for fully enumerated designs). The ridge shrinks towards
-    the uniform split of ``total``. Memory is ``O(m n + n²)``.
+    gradients on the normal equations (see ``solve_normal_equations``). Memory is ``O(m n + n²)``.
     """
     n = coalitions.shape[1]
-    n_pairs = n * (n - 1) // 2
-    off_diagonal = ~np.eye(n, dtype=bool)
-    start = np.where(off_diagonal, total / n_pairs, 0.0)
+    start = uniform_split(n, total)
     if len(coalitions) == 0 or n <= 2:
         return start
     coalitions = coalitions.astype(np.float64)
 
+    def gram(u: np.ndarray) -> np.ndarray:
+        return design_transpose_times(coalitions, weights * design_times(coalitions, u))
+
+    rhs = design_transpose_times(coalitions, weights * (targets - design_times(coalitions, start)))
+    return start + solve_normal_equations(gram, rhs, eigenvalues, ridge, tol, max_iter)
+
+
+def solve_normal_equations(
+    gram: Callable[[np.ndarray], np.ndarray],
+    rhs: np.ndarray,
+    eigenvalues: np.ndarray,
+    ridge: float = 0.0,
+    tol: float = 1e-12,
+    max_iter: int | None = None,
+) -> np.ndarray:
+    """The pair matrix ``U ⊥ 1`` solving ``(G + ridge · E) U = rhs`` on ``1^⊥``.
+
+    ``gram(U)`` applies the weighted Gram matrix ``Zᵀ W Z`` of any design to a symmetric
+    zero-diagonal pair matrix. Conjugate gradients, preconditioned with ``((1 + ridge) E)^{-1}``
+    where ``E`` is the kernel's expected Gram matrix, known in closed form on the three
+    Johnson-scheme eigenspaces (exact for fully enumerated designs). Restricting to ``1^⊥``
+    keeps the pair total where the caller's starting point put it.
+    """
+    n = len(rhs)
+    n_pairs = n * (n - 1) // 2
+
     def normal(u: np.ndarray) -> np.ndarray:
-        product = design_transpose_times(coalitions, weights * design_times(coalitions, u))
+        product = gram(u)
         product -= eigen_components(product)[0]
         return product + ridge * apply_spectral(u, eigenvalues) if ridge else product
 
@@ -120,13 +149,12 @@ def solve_pairs(
     def precondition(r: np.ndarray) -> np.ndarray:
         return apply_spectral(r, inverse)
 
-    rhs = design_transpose_times(coalitions, weights * (targets - design_times(coalitions, start)))
-    rhs -= eigen_components(rhs)[0]
+    rhs = rhs - eigen_components(rhs)[0]
     solution = np.zeros_like(rhs)
     residual = rhs.copy()
     rhs_norm = np.sqrt(pairs_dot(rhs, rhs))
-    if rhs_norm == 0.0:
-        return start
+    if rhs_norm == 0.0 or n <= 2:
+        return solution
     z = precondition(residual)
     direction = z.copy()
     rz = pairs_dot(residual, z)
@@ -144,5 +172,4 @@ def solve_pairs(
         rz_next = pairs_dot(residual, z)
         direction = z + (rz_next / rz) * direction
         rz = rz_next
-    solution -= eigen_components(solution)[0]
-    return start + solution
+    return solution - eigen_components(solution)[0]

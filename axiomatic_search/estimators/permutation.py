@@ -53,12 +53,23 @@ class PermutationShapleyTaylor(Estimator):
         random_state: int | np.random.Generator | None = None,
         n_players: int | None = None,
     ) -> SecondOrderResult:
+        return self.estimate_with_variance(game, budget, random_state, n_players)[0]
+
+    def estimate_with_variance(
+        self,
+        game: GameLike,
+        budget: int,
+        random_state: int | np.random.Generator | None = None,
+        n_players: int | None = None,
+    ) -> tuple[SecondOrderResult, np.ndarray, int]:
+        """The estimate, the variance of each pair's mean (``(n, n)``, from the spread over
+        permutations) and the number of permutations it averages."""
         n, budget, rng = second_order_setup(game, budget, random_state, n_players)
         cache = CoalitionCache(game, budget)
         constraints = cache(constraint_coalitions(n))
         empty, full = constraints[0], constraints[n + 1]
         n_pairs = n * (n - 1) // 2
-        pair_sum = np.zeros(n_pairs)
+        pair_sum, pair_squares = np.zeros(n_pairs), np.zeros(n_pairs)
         n_permutations = 0
         while True:
             coalitions, before, _ = _permutation_coalitions(rng.permutation(n))
@@ -69,7 +80,9 @@ class PermutationShapleyTaylor(Estimator):
             prefix_values = values[: n + 1]
             with_second = values[n + 1 : n + 1 + n_pairs]
             with_both = values[n + 1 + n_pairs :]
-            pair_sum += with_both - with_second - prefix_values[before + 1] + prefix_values[before]
+            sample = with_both - with_second - prefix_values[before + 1] + prefix_values[before]
+            pair_sum += sample
+            pair_squares += sample * sample
             n_permutations += 1
             if cache.n_evaluations >= budget or n_permutations >= self.max_permutations:
                 break
@@ -79,9 +92,14 @@ class PermutationShapleyTaylor(Estimator):
                 f"budget={budget} is too small for one permutation of {n} players "
                 f"(it needs {needed} distinct evaluations)"
             )
-        pairs = np.zeros((n, n))
-        pairs[np.triu_indices(n, 1)] = pair_sum / n_permutations
-        pairs += pairs.T
+        mean = pair_sum / n_permutations
+        spread = (pair_squares - n_permutations * mean**2) / max(n_permutations - 1, 1)
+        pairs, variance = np.zeros((n, n)), np.full((n, n), np.inf if n_permutations == 1 else 0.0)
+        rows, cols = np.triu_indices(n, 1)
+        pairs[rows, cols] = pairs[cols, rows] = mean
+        if n_permutations > 1:
+            variance[rows, cols] = variance[cols, rows] = np.maximum(spread, 0.0) / n_permutations
         main = constraints[1 : n + 1] - empty
-        return SecondOrderResult(main, pairs, float(empty), float(full), cache.n_evaluations,
-                                 n_query=getattr(game, "n_query", None))
+        result = SecondOrderResult(main, pairs, float(empty), float(full), cache.n_evaluations,
+                                   n_query=getattr(game, "n_query", None))
+        return result, variance, n_permutations
