@@ -6,6 +6,8 @@ Images enter as numpy ``(H, W, 3)`` / ``(H, W)`` arrays (uint8 or floats in [0, 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
 
@@ -99,3 +101,38 @@ def check_segmentation(segmentation: object, height: int, width: int, name: str 
     if not np.issubdtype(labels.dtype, np.integer):
         raise ValueError(f"{name} must hold integer labels, got dtype {labels.dtype}")
     return relabel(labels)
+
+
+def load_image(path: str | Path, size: int | None = None, name: str = "image") -> tuple[np.ndarray, list[str]]:
+    """An image file as a float ``(H, W, 3)`` array in [0, 1], and notes on what was converted.
+
+    Any format PIL reads; the EXIF orientation is applied; grayscale and palette images become
+    RGB, and transparent ones are composited on white (each with a note). ``size`` resizes to
+    ``size × size`` (JPEGs are decoded at a reduced scale first, so a 12-megapixel photo never
+    sits in memory at full size). Missing or unreadable files raise a ValueError naming ``name``.
+    """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"{name}: no such file: {path}")
+    notes: list[str] = []
+    try:
+        with Image.open(path) as opened:
+            if size is not None:
+                opened.draft("RGB", (size, size))  # JPEG: decode at the smallest scale ≥ size
+            image = ImageOps.exif_transpose(opened)
+            image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+        raise ValueError(f"{name}: {path} is not an image file PIL can read ({error})") from None
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        image = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
+        notes.append(f"{name}: transparency composited on white")
+    elif image.mode not in ("RGB",):
+        notes.append(f"{name}: {image.mode} image converted to RGB")
+    image = image.convert("RGB")
+    if size is not None and image.size != (size, size):
+        notes.append(f"{name}: resized from {image.size[0]}×{image.size[1]} to {size}×{size}")
+        image = image.resize((size, size), Image.Resampling.BICUBIC)
+    return np.asarray(image, dtype=np.float32) / 255.0, notes

@@ -36,13 +36,15 @@ def plot_explanation(
     n_regions: int = 3,
     path: str | Path | None = None,
     titles: list[str] | None = None,
+    query_first_order: FirstOrderResult | None = None,
 ):
-    """Query, result, the first-order heatmap on the result, and for the ``n_regions`` most
-    interacting query regions, where each lands in the result (paper Figs. 2 and 4): one row
-    per correspondence (a ``SecondOrderResult`` or ``Correspondence``, or a list of them)."""
+    """Query, result, the first-order heatmap on the result (and on the query, with
+    ``query_first_order``), and for the ``n_regions`` most interacting query regions, where each
+    lands in the result (paper Figs. 2 and 4): one row per correspondence (a
+    ``SecondOrderResult`` or ``Correspondence``, or a list of them)."""
     correspondences = [] if second_order is None else (
         list(second_order) if isinstance(second_order, (list, tuple)) else [second_order])
-    columns = 2 + (first_order is not None)
+    columns = 2 + (first_order is not None) + (query_first_order is not None)
     width = max(columns, n_regions if correspondences else 0)
     fig, axes = plt.subplots(1 + len(correspondences), width, figsize=(3 * width, 3 * (1 + len(correspondences))),
                              squeeze=False)
@@ -52,9 +54,13 @@ def plot_explanation(
     axes[0, 0].set_title("query", fontsize=9)
     axes[0, 1].imshow(result_image)
     axes[0, 1].set_title("result", fontsize=9)
-    if first_order is not None:
-        _show_heatmap(axes[0, 2], result_image, first_order.to_pixels(), "first order (Shapley)")
     query_image = to_numpy_image(as_image_tensor(query, name="query"))
+    column = 2
+    if first_order is not None:
+        _show_heatmap(axes[0, column], result_image, first_order.to_pixels(), "first order on the result")
+        column += 1
+    if query_first_order is not None:
+        _show_heatmap(axes[0, column], query_image, query_first_order.to_pixels(), "first order on the query")
     for row, found in enumerate(correspondences, start=1):
         label = f"{titles[row - 1]}: " if titles else ""
         n_query = found.query_result_block.shape[0]

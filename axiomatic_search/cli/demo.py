@@ -1,4 +1,4 @@
-"""Command line: ``python -m axiomatic_search`` explains the offline sample pair.
+"""``axiomatic-search demo``: the offline sample pair explained end to end.
 
 It loads the offline pretrained EfficientNet-Lite0 similarity, explains a cat photo (query)
 against a collage that contains the same cat mirrored (result): first order with Kernel SHAP over
@@ -15,16 +15,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .correspondence import explain_correspondence
-from .data import sample_pair
-from .explain import explain_first_order
-from .plots import plot_explanation
-from .search_games import FirstOrderSearchGame
-from .zoo import efficientnet_lite0
+from ..correspondence import explain_correspondence
+from ..data import sample_pair
+from ..explain import explain_first_order
+from ..plots import plot_explanation
+from ..search_games import FirstOrderSearchGame
+from ..zoo import efficientnet_lite0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="axiomatic-search", description=__doc__.split("\n\n")[0], allow_abbrev=False)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The demo's options (the defaults reproduce README's figures)."""
     parser.add_argument("--out", type=Path, default=Path("outputs"), help="folder for the figure")
     parser.add_argument("--size", type=int, default=224, help="image side in pixels")
     parser.add_argument("--segments", type=int, default=50, help="SLIC superpixels (first order)")
@@ -35,7 +35,6 @@ def build_parser() -> argparse.ArgumentParser:
                         help="forward passes, black-box correspondence")
     parser.add_argument("--seed", type=int, default=0, help="random_state of the estimators")
     parser.add_argument("--device", default="cpu", help="torch device for the model")
-    return parser
 
 
 def landing(correspondence, cat_tile: np.ndarray) -> str:
@@ -47,8 +46,7 @@ def landing(correspondence, cat_tile: np.ndarray) -> str:
             f"({int(inside.sum())} of {len(inside)} result cells are on it)")
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def run(args: argparse.Namespace) -> int:
     model = efficientnet_lite0(device=args.device)
     query, result, cat_tile = sample_pair(args.size)
     players = (args.query_grid, args.result_grid)
@@ -75,7 +73,3 @@ def main(argv: list[str] | None = None) -> int:
                      titles=["grey box (IG-SAM)", "black box (factorised)"])
     print(f"wrote {figure} in {elapsed:.0f} s of explaining")
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
