@@ -17,6 +17,7 @@ from .estimators import KernelShap, KernelShapleyTaylor, PermutationShapleyTaylo
 from .exact import exact_shapley_taylor, exact_shapley_values
 from .factorised import FactorisedGame, FactorisedShapleyTaylor
 from .games import GameLike, n_players_of
+from .progress import progress as progress_bar
 from .results import FirstOrderResult, SecondOrderResult
 
 FIRST_ORDER_METHODS = ("kernel", "exact")
@@ -34,13 +35,18 @@ def explain_first_order(
     budget: int | None = None,
     method: str = "kernel",
     random_state: int | np.random.Generator | None = None,
+    progress: bool | None = None,
 ) -> FirstOrderResult:
-    """Shapley values of a (search) game; ``method`` is ``"kernel"`` or ``"exact"``."""
+    """Shapley values of a (search) game; ``method`` is ``"kernel"`` or ``"exact"``.
+    ``progress``: a tqdm bar of the evaluations (None: when stderr is a terminal)."""
     check_choice(method, FIRST_ORDER_METHODS, "method")
-    if method == "exact":
-        result = exact_shapley_values(game, n_players_of(game, None))
-    else:
-        result = KernelShap().estimate(game, _require_budget(budget, method), random_state)
+    n = n_players_of(game, None)
+    total = 2**n if method == "exact" else _require_budget(budget, method)
+    with progress_bar(total, "first order", progress):
+        if method == "exact":
+            result = exact_shapley_values(game, n)
+        else:
+            result = KernelShap().estimate(game, budget, random_state)
     return dataclasses.replace(result, players=getattr(game, "masker", None))
 
 
@@ -49,19 +55,24 @@ def explain_second_order(
     budget: int | None = None,
     method: str = "auto",
     random_state: int | np.random.Generator | None = None,
+    progress: bool | None = None,
 ) -> SecondOrderResult:
     """Order-2 Shapley–Taylor indices; ``method`` is ``"factorised"`` (a ``FactorisedGame``:
     budget in forward passes), ``"kernel"``, ``"permutation"``, ``"exact"``, or ``"auto"``
-    (factorised where the game factorises, else kernel)."""
+    (factorised where the game factorises, else kernel). ``progress``: a tqdm bar of the
+    evaluations (None: when stderr is a terminal)."""
     check_choice(method, SECOND_ORDER_METHODS, "method")
     if method == "auto":
         method = "factorised" if isinstance(game, FactorisedGame) and game.factorises else "kernel"
-    if method == "exact":
-        result = exact_shapley_taylor(game, n_players_of(game, None))
-    else:
-        estimator = {"factorised": FactorisedShapleyTaylor, "kernel": KernelShapleyTaylor,
-                     "permutation": PermutationShapleyTaylor}[method]()
-        result = estimator.estimate(game, _require_budget(budget, method), random_state)
+    n = n_players_of(game, None)
+    total = 2**n if method == "exact" else _require_budget(budget, method)
+    with progress_bar(total, f"second order ({method})", progress):
+        if method == "exact":
+            result = exact_shapley_taylor(game, n)
+        else:
+            estimator = {"factorised": FactorisedShapleyTaylor, "kernel": KernelShapleyTaylor,
+                         "permutation": PermutationShapleyTaylor}[method]()
+            result = estimator.estimate(game, budget, random_state)
     return dataclasses.replace(
         result,
         n_query=getattr(game, "n_query", None),

@@ -12,6 +12,7 @@ from typing import Callable
 import numpy as np
 
 from ._checks import check_coalitions, check_game_values
+from .progress import advance
 
 GameLike = Callable[[np.ndarray], np.ndarray]
 """Anything that maps a boolean coalition matrix ``(m, n)`` to values ``(m,)``."""
@@ -43,6 +44,7 @@ class Game(ABC):
             values[start : start + len(batch)] = check_game_values(
                 self._evaluate(batch), batch, source=type(self).__name__
             )
+            advance(len(batch))
         return values
 
     @property

@@ -64,7 +64,7 @@ def test_unknown_method_or_model_and_abbreviations_are_refused_by_the_parser(pho
 def test_help_lists_the_commands_and_shows_defaults(capsys):
     with pytest.raises(SystemExit):
         cli.main(["--help"])
-    assert "{demo,explain}" in capsys.readouterr().out
+    assert "{demo,explain,search}" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         cli.main(["explain", "--help"])
     text = capsys.readouterr().out
@@ -95,3 +95,37 @@ def test_a_large_jpeg_is_decoded_at_a_reduced_scale(tmp_path):
     image, notes = load_image(tmp_path / "large.jpg", size=224)
     assert image.shape == (224, 224, 3) and image.dtype == np.float32
     assert notes == ["image: resized from 500×375 to 224×224"]  # decoded at 1/8 scale, never 4000×3000
+
+
+def test_search_ranks_the_folder_and_explains_the_top_results(photos, capsys):
+    folder = photos / "folder"
+    folder.mkdir()
+    query = np.asarray(Image.open(photos / "query.jpg"))
+    Image.fromarray(query).save(folder / "same.png")
+    Image.fromarray(255 - query).save(folder / "negative.png")
+    Image.fromarray(query[:, ::-1]).save(folder / "mirror.jpg")
+    (folder / "readme.txt").write_text("not an image, and not an image suffix")
+    (folder / "broken.jpg").write_text("an image suffix, not an image")
+    code = cli.main(["search", str(photos / "query.jpg"), str(folder), "--top", "2", "--size", "48", "--players", "2",
+                     "--segments", "8", "--budget", "40", "--first-budget", "20", "--method", "factorised",
+                     "--out", str(photos / "out")])
+    assert code == 0
+    printed = capsys.readouterr().out
+    ranking = [line.split()[-1] for line in printed.splitlines() if line[:4].strip().isdigit()]
+    assert ranking[0] == "same.png" and sorted(ranking) == ["mirror.jpg", "negative.png", "same.png"]
+    assert "note: skipped broken.jpg:" in printed and "readme.txt" not in printed
+    assert (photos / "out" / "search-1-same.png").exists() and (photos / "out" / f"search-2-{ranking[1][:-4]}.png").exists()
+    assert not list((photos / "out").glob("search-3-*"))
+    assert "explained the top 2 of 3 images" in printed
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda folder: None, "folder: no such folder"),
+    (lambda folder: folder.mkdir(), "holds no image files"),
+    (lambda folder: (folder.mkdir(), (folder / "a.jpg").write_text("x")), "none of the 1 image files"),
+])
+def test_search_refuses_folders_without_readable_images(photos, monkeypatch, capsys, make, message):
+    make(photos / "empty")
+    monkeypatch.setattr("axiomatic_search.zoo.efficientnet_lite0", lambda **kw: pytest.fail("the model was loaded"))
+    assert cli.main(["search", str(photos / "query.jpg"), str(photos / "empty")]) == 2
+    assert message in capsys.readouterr().err

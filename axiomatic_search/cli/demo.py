@@ -35,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="forward passes, black-box correspondence")
     parser.add_argument("--seed", type=int, default=0, help="random_state of the estimators")
     parser.add_argument("--device", default="cpu", help="torch device for the model")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars (they only show on a terminal)")
 
 
 def landing(correspondence, cat_tile: np.ndarray) -> str:
@@ -53,10 +54,11 @@ def run(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     first_game = FirstOrderSearchGame.for_images(model, query, result, n_segments=args.segments, batch_size=32)
-    first = explain_first_order(first_game, args.budget_first, random_state=args.seed)
+    progress = False if args.quiet else None
+    first = explain_first_order(first_game, args.budget_first, random_state=args.seed, progress=progress)
     grey = explain_correspondence(model, query, result, players=players)
     black = explain_correspondence(model, query, result, players=players, method="factorised",
-                                   budget=args.budget_second, random_state=args.seed)
+                                   budget=args.budget_second, random_state=args.seed, progress=progress)
     elapsed = time.perf_counter() - started
 
     heatmap = first.to_pixels()

@@ -14,6 +14,8 @@ import argparse
 import time
 from pathlib import Path
 
+import numpy as np
+
 from ..correspondence import DEFAULT_BUDGET, METHODS, explain_correspondence
 from ..explain import explain_first_order
 from ..factorised.design import constraint_budget
@@ -28,6 +30,11 @@ NAMED_BACKGROUNDS = ("blur", "mean", "black")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("query", help="the query image file (any format PIL reads)")
     parser.add_argument("result", help="the result image file")
+    add_explanation_options(parser)
+
+
+def add_explanation_options(parser: argparse.ArgumentParser) -> None:
+    """The options every explaining command shares."""
     parser.add_argument("--method", default="auto", choices=METHODS, help="how the correspondence is computed")
     parser.add_argument("--model", default="efficientnet_lite0", choices=MODELS,
                         help="similarity model (offline, ImageNet weights)")
@@ -41,11 +48,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", type=int, default=224, help="images are resized to size × size pixels")
     parser.add_argument("--device", default="cpu", help="torch device for the model")
     parser.add_argument("--seed", type=int, default=0, help="random_state of the estimators")
-    parser.add_argument("--out", type=Path, default=Path("outputs"), help="folder for the figure")
+    parser.add_argument("--out", type=Path, default=Path("outputs"), help="folder for the figures")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars (they only show on a terminal)")
 
 
-def check(args: argparse.Namespace) -> dict:
-    """Every input checked and loaded, before any model: ``InputError`` naming the argument."""
+def check_options(args: argparse.Namespace) -> tuple[object, list[str]]:
+    """The shared options checked, before any model: the background (a name or a loaded
+    counterfactual image) and notes; ``InputError`` naming the argument otherwise."""
     check_positive(args.size, "--size", 16)
     check_positive(args.players, "--players")
     check_positive(args.segments, "--segments")
@@ -56,40 +65,49 @@ def check(args: argparse.Namespace) -> dict:
         if args.budget < needed:
             raise InputError(f"--budget {args.budget} is too small for --method {args.method} with "
                              f"{args.players}×{args.players} players a side: it needs at least {needed}")
-    query, query_notes = read_image(args.query, args.size, "query")
-    result, result_notes = read_image(args.result, args.size, "result")
-    background, background_notes = args.background, []
-    if args.background not in NAMED_BACKGROUNDS:
-        background, background_notes = read_image(args.background, args.size, "--background")
-    return {"query": query, "result": result, "background": background,
-            "notes": query_notes + result_notes + background_notes}
+    if args.background in NAMED_BACKGROUNDS:
+        return args.background, []
+    return read_image(args.background, args.size, "--background")
 
 
-def run(args: argparse.Namespace) -> int:
-    inputs = check(args)
-    for note in inputs["notes"]:
-        print(f"note: {note}")
+def load_model(args: argparse.Namespace):
     from ..zoo import efficientnet_lite0  # after the checks: loading the model takes seconds
 
-    model = efficientnet_lite0(device=args.device)
-    query, result, background = inputs["query"], inputs["result"], inputs["background"]
-    started = time.perf_counter()
+    return efficientnet_lite0(device=args.device)
+
+
+def explain_pair(model, query: np.ndarray, result: np.ndarray, background, args: argparse.Namespace,
+                 figure: Path) -> tuple[str, int]:
+    """First order on both images, the correspondence, the figure; ``(summary, forward passes)``."""
+    progress = False if args.quiet else None
     heatmaps = [explain_first_order(
         FirstOrderSearchGame.for_images(model, query, result, explain=side, background=background,
                                         n_segments=args.segments),
-        args.first_budget, random_state=args.seed) for side in ("query", "result")]
+        args.first_budget, random_state=args.seed, progress=progress) for side in ("query", "result")]
     found = explain_correspondence(model, query, result, players=args.players, method=args.method,
-                                   budget=args.budget, background=background, random_state=args.seed)
-    seconds = time.perf_counter() - started
-    passes = sum(h.n_evaluations for h in heatmaps) + found.n_forward_passes
-    figure = args.out / "explanation.png"
+                                   budget=args.budget, background=background, random_state=args.seed,
+                                   progress=progress)
     plot_explanation(query, result, heatmaps[1], found, path=figure, titles=[found.method],
                      query_first_order=heatmaps[0])
-    print(f"similarity {heatmaps[1].full_value:.4f} (against the background: {heatmaps[1].base_value:.4f})")
-    print(f"correspondence ({found.method}): query cell → best result cell: "
-          + ", ".join(f"{q}→{r}" for q, r in enumerate(found.best_match)))
-    print(f"wrote {figure}; {passes} forward passes, {seconds:.1f} s")
+    summary = (f"similarity {heatmaps[1].full_value:.4f} (against the background: {heatmaps[1].base_value:.4f})\n"
+               f"correspondence ({found.method}): query cell → best result cell: "
+               + ", ".join(f"{q}→{r}" for q, r in enumerate(found.best_match)))
+    return summary, sum(h.n_evaluations for h in heatmaps) + found.n_forward_passes
+
+
+def run(args: argparse.Namespace) -> int:
+    background, notes = check_options(args)
+    query, query_notes = read_image(args.query, args.size, "query")
+    result, result_notes = read_image(args.result, args.size, "result")
+    for note in query_notes + result_notes + notes:
+        print(f"note: {note}")
+    model = load_model(args)
+    started = time.perf_counter()
+    figure = args.out / "explanation.png"
+    summary, passes = explain_pair(model, query, result, background, args, figure)
+    print(summary)
+    print(f"wrote {figure}; {passes} forward passes, {time.perf_counter() - started:.1f} s")
     return 0
 
 
-__all__ = ["InputError", "add_arguments", "check", "run"]
+__all__ = ["add_arguments", "add_explanation_options", "check_options", "explain_pair", "load_model", "run"]

@@ -27,6 +27,7 @@ from ..factorised.design import constraint_budget
 from ..images import as_image_tensor
 from ..masking import image_maskers
 from ..models import EmbeddingSimilarity, GreyBoxSimilarity, SimilarityModel
+from ..progress import progress as progress_bar
 from ..results import Correspondence
 from ..search_games import SecondOrderSearchGame
 from .cells import cell_weights, players_block
@@ -64,6 +65,7 @@ def explain_correspondence(
     n_segments: int = 50,
     batch_size: int | None = None,
     random_state: int | np.random.Generator | None = None,
+    progress: bool | None = None,
 ) -> Correspondence:
     """The query×result correspondence of an image pair.
 
@@ -73,7 +75,8 @@ def explain_correspondence(
     ``DEFAULT_BUDGET``); the grey-box methods need four whatever it is. ``background``: what
     masked players become (``"blur"``, ``"mean"``, ``"black"``, a ``Background`` or a
     counterfactual image); for the grey-box methods, whose features it gives (``"zero"``: zero
-    features).
+    features). ``progress``: a tqdm bar of the game's evaluations (None: when stderr is a
+    terminal).
 
     >>> from axiomatic_search.models import EmbeddingSimilarity
     >>> model = EmbeddingSimilarity(lambda x: x.flatten(2).mean(2), metric="dot")
@@ -92,7 +95,8 @@ def explain_correspondence(
     if method in GREY_BOX_METHODS:
         block, passes, full = _grey_box(model, method, query, result, query_masker, result_masker, background), 4, None
     else:
-        full, passes = _sampled(model, method, budget, query_masker, result_masker, batch_size, random_state)
+        full, passes = _sampled(model, method, budget, query_masker, result_masker, batch_size, random_state,
+                                progress)
         block = full.query_result_block
     return Correspondence(np.asarray(block, dtype=np.float64), method, passes, time.perf_counter() - started, full,
                           query_masker, result_masker)
@@ -114,7 +118,7 @@ def _grey_box(model, method, query, result, query_masker, result_masker, backgro
                          cell_weights(tuple(y.shape[1:]), result_masker.labels))
 
 
-def _sampled(model, method, budget, query_masker, result_masker, batch_size, random_state):
+def _sampled(model, method, budget, query_masker, result_masker, batch_size, random_state, progress):
     """``(SecondOrderResult, forward passes)`` of a sampling or enumeration method."""
     budget = DEFAULT_BUDGET if budget is None else check_budget(budget, 1, "a sampling method")
     backgrounds = max(query_masker.n_backgrounds, result_masker.n_backgrounds)
@@ -123,15 +127,18 @@ def _sampled(model, method, budget, query_masker, result_masker, batch_size, ran
         check_budget(budget, backgrounds * constraint_budget(game.n_query, game.n_result),
                      f"the factorised design's constraints (∅, singletons, all players; {backgrounds} background(s))")
         # the whole budget on the query×result block; within-image pairs stay the regression's
-        result = FactorisedShapleyTaylor(within_share=0.0).estimate(game, budget // backgrounds, random_state)
+        with progress_bar(budget // backgrounds, "correspondence (factorised)", progress):
+            result = FactorisedShapleyTaylor(within_share=0.0).estimate(game, budget // backgrounds, random_state)
         return _with_players(result, game), game.n_forward_passes
     game = SecondOrderSearchGame(model, query_masker, result_masker, batch_size=batch_size)
     per_coalition = backgrounds * (2 if isinstance(model, EmbeddingSimilarity) else 1)
-    if method == "exact":
-        result = exact_shapley_taylor(game)
-    else:
-        estimator = KernelShapleyTaylor() if method == "kernel" else PermutationShapleyTaylor()
-        result = estimator.estimate(game, max(1, budget // per_coalition), random_state)
+    total = 2**game.n_players if method == "exact" else max(1, budget // per_coalition)
+    with progress_bar(total, f"correspondence ({method})", progress):
+        if method == "exact":
+            result = exact_shapley_taylor(game)
+        else:
+            estimator = KernelShapleyTaylor() if method == "kernel" else PermutationShapleyTaylor()
+            result = estimator.estimate(game, total, random_state)
     return _with_players(result, game), result.n_evaluations * per_coalition
 
 

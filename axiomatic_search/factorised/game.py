@@ -19,6 +19,7 @@ import torch
 from .._checks import check_coalitions
 from ..games import Game
 from ..masking import Masker, image_maskers
+from ..progress import advance
 from ..models import EmbeddingSimilarity, metric_vectors
 
 
@@ -75,8 +76,10 @@ class FactorisedGame(Game):
 
     def _embed(self, embed: Callable[[np.ndarray], torch.Tensor], coalitions: np.ndarray, n: int, name: str):
         coalitions = check_coalitions(coalitions, n, name)
-        batches = [embed(coalitions[start : start + self.batch_size])
-                   for start in range(0, len(coalitions), self.batch_size)]
+        batches = []
+        for start in range(0, len(coalitions), self.batch_size):
+            batches.append(embed(coalitions[start : start + self.batch_size]))
+            advance(len(batches[-1]))
         return torch.cat(batches) if batches else embed(coalitions)
 
     def _evaluate(self, coalitions: np.ndarray) -> np.ndarray:
