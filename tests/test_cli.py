@@ -27,7 +27,10 @@ def test_explain_writes_the_figure_and_a_summary_with_a_counterfactual_backgroun
                      "--first-budget", "20", "--background", str(photos / "other.bmp"), "--out", str(photos / "out")])
     assert code == 0
     assert (photos / "out" / "explanation.png").stat().st_size > 10_000
+    report = (photos / "out" / "report.html").read_text()
+    assert "query.jpg → result.png" in report and "background " in report and report.count('class="cell"') == 4
     printed = capsys.readouterr().out
+    assert f"wrote {photos / 'out' / 'report.html'} and" in printed
     assert "note: query: resized from 60×40 to 48×48" in printed
     assert "correspondence (factorised): query cell → best result cell: 0→" in printed
     passes = int(printed.split("; ")[-1].split(" forward passes")[0])
@@ -117,6 +120,8 @@ def test_search_ranks_the_folder_and_explains_the_top_results(photos, capsys):
     assert (photos / "out" / "search-1-same.png").exists() and (photos / "out" / f"search-2-{ranking[1][:-4]}.png").exists()
     assert not list((photos / "out").glob("search-3-*"))
     assert "explained the top 2 of 3 images" in printed
+    report = (photos / "out" / "report.html").read_text()
+    assert report.index("same.png") < report.index("negative.png") and report.count('<section class="pair"') == 2
 
 
 @pytest.mark.parametrize("make, message", [

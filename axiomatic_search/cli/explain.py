@@ -20,6 +20,7 @@ from ..correspondence import DEFAULT_BUDGET, METHODS, explain_correspondence
 from ..explain import explain_first_order
 from ..factorised.design import constraint_budget
 from ..plots import plot_explanation
+from ..report import pair_section, write_report
 from ..search_games import FirstOrderSearchGame
 from .inputs import InputError, check_device, check_positive, read_image
 
@@ -77,8 +78,9 @@ def load_model(args: argparse.Namespace):
 
 
 def explain_pair(model, query: np.ndarray, result: np.ndarray, background, args: argparse.Namespace,
-                 figure: Path) -> tuple[str, int]:
-    """First order on both images, the correspondence, the figure; ``(summary, forward passes)``."""
+                 figure: Path, heading: str = "query → result") -> tuple[str, int, dict]:
+    """First order on both images, the correspondence, the figure: ``(summary, forward passes,
+    the report's section)``."""
     progress = False if args.quiet else None
     heatmaps = [explain_first_order(
         FirstOrderSearchGame.for_images(model, query, result, explain=side, background=background,
@@ -92,7 +94,14 @@ def explain_pair(model, query: np.ndarray, result: np.ndarray, background, args:
     summary = (f"similarity {heatmaps[1].full_value:.4f} (against the background: {heatmaps[1].base_value:.4f})\n"
                f"correspondence ({found.method}): query cell → best result cell: "
                + ", ".join(f"{q}→{r}" for q, r in enumerate(found.best_match)))
-    return summary, sum(h.n_evaluations for h in heatmaps) + found.n_forward_passes
+    section = pair_section(heading, query, result, heatmaps[0], heatmaps[1], found)
+    return summary, sum(h.n_evaluations for h in heatmaps) + found.n_forward_passes, section
+
+
+def settings_line(args: argparse.Namespace) -> str:
+    return (f"model {args.model}, method {args.method}, {args.players}×{args.players} cells a side, "
+            f"background {args.background}, budget {args.budget} forward passes, first order "
+            f"{args.first_budget} evaluations over {args.segments} superpixels, {args.size} px, seed {args.seed}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -104,10 +113,16 @@ def run(args: argparse.Namespace) -> int:
     model = load_model(args)
     started = time.perf_counter()
     figure = args.out / "explanation.png"
-    summary, passes = explain_pair(model, query, result, background, args, figure)
+    summary, passes, section = explain_pair(model, query, result, background, args, figure,
+                                            f"{Path(args.query).name} → {Path(args.result).name}")
+    seconds = time.perf_counter() - started
+    report = write_report(args.out / "report.html", [section], "Why these two images are similar",
+                          settings=settings_line(args), notes=query_notes + result_notes + notes,
+                          footer=f"{passes} forward passes, {seconds:.1f} s")
     print(summary)
-    print(f"wrote {figure}; {passes} forward passes, {time.perf_counter() - started:.1f} s")
+    print(f"wrote {report} and {figure}; {passes} forward passes, {seconds:.1f} s")
     return 0
 
 
-__all__ = ["add_arguments", "add_explanation_options", "check_options", "explain_pair", "load_model", "run"]
+__all__ = ["add_arguments", "add_explanation_options", "check_options", "explain_pair", "load_model", "run",
+           "settings_line"]

@@ -15,7 +15,8 @@ import numpy as np
 import torch
 
 from ..images import as_image_tensor
-from .explain import add_explanation_options, check_options, explain_pair, load_model
+from ..report import write_report
+from .explain import add_explanation_options, check_options, explain_pair, load_model, settings_line
 from .inputs import InputError, check_positive, read_image
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")
@@ -72,14 +73,21 @@ def run(args: argparse.Namespace) -> int:
     print("rank  similarity  image")
     for position, index in enumerate(order, start=1):
         print(f"{position:>4}  {scores[index]:10.4f}  {readable[index].name}")
-    passes = len(images)
+    passes, sections = len(images), []
     for position, index in enumerate(order[: args.top], start=1):
         figure = args.out / f"search-{position}-{readable[index].stem}.png"
-        summary, spent = explain_pair(model, query, images[index], background, args, figure)
+        summary, spent, section = explain_pair(model, query, images[index], background, args, figure,
+                                               f"#{position}: {readable[index].name}")
         passes += spent
+        sections.append(section)
         print(f"#{position} {readable[index].name}: {summary}\n   wrote {figure}")
-    print(f"explained the top {min(args.top, len(images))} of {len(images)} images in {args.out}; "
-          f"{passes} forward passes, {time.perf_counter() - started:.1f} s")
+    seconds = time.perf_counter() - started
+    ranking = [{"name": readable[i].name, "score": float(scores[i])} for i in order]
+    report = write_report(args.out / "report.html", sections, f"Why the engine returned these for {Path(args.query).name}",
+                          settings=settings_line(args), notes=query_notes + notes + skipped, ranking=ranking,
+                          footer=f"{passes} forward passes, {seconds:.1f} s")
+    print(f"explained the top {min(args.top, len(images))} of {len(images)} images: wrote {report}; "
+          f"{passes} forward passes, {seconds:.1f} s")
     return 0
 
 
