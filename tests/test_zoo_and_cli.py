@@ -75,5 +75,7 @@ def test_main_job_writes_its_figure(tmp_path, capsys):
                      "--budget-first", "60", "--budget-second", "60"]) == 0
     figure = tmp_path / "explanation.png"
     assert figure.stat().st_size > 10_000
+    report = (tmp_path / "report.html").read_text()
+    assert report.count('<section class="pair"') == 2 and "black box (factorised)" in report
     printed = capsys.readouterr().out
     assert "efficiency gap" in printed and "wrote" in printed
