@@ -21,6 +21,7 @@ from ..explain import explain_first_order
 from ..factorised.design import constraint_budget
 from ..plots import plot_explanation
 from ..report import pair_section, write_report
+from ..runtime import default_batch_size
 from ..search_games import FirstOrderSearchGame
 from .inputs import InputError, check_device, check_positive, read_image
 
@@ -84,7 +85,7 @@ def explain_pair(model, query: np.ndarray, result: np.ndarray, background, args:
     progress = False if args.quiet else None
     heatmaps = [explain_first_order(
         FirstOrderSearchGame.for_images(model, query, result, explain=side, background=background,
-                                        n_segments=args.segments),
+                                        n_segments=args.segments, batch_size=default_batch_size(model.device)),
         args.first_budget, random_state=args.seed, progress=progress) for side in ("query", "result")]
     found = explain_correspondence(model, query, result, players=args.players, method=args.method,
                                    budget=args.budget, background=background, random_state=args.seed,
