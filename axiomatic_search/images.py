@@ -119,12 +119,20 @@ def load_image(path: str | Path, size: int | None = None, name: str = "image") -
     notes: list[str] = []
     try:
         with Image.open(path) as opened:
+            original = opened.size
+            if opened.getexif().get(0x0112, 1) in (5, 6, 7, 8):  # an EXIF orientation that turns it 90°
+                original = original[::-1]
             if size is not None:
                 opened.draft("RGB", (size, size))  # JPEG: decode at the smallest scale ≥ size
             image = ImageOps.exif_transpose(opened)
             image.load()
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
         raise ValueError(f"{name}: {path} is not an image file PIL can read ({error})") from None
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):  # 16-bit or float greyscale: rescale, don't clip
+        values = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if image.mode.startswith("I;16") else max(float(values.max()), 1.0)
+        image = Image.fromarray((np.clip(values / top, 0, 1) * 255).round().astype(np.uint8))
+        notes.append(f"{name}: {top:g}-scale greyscale rescaled to 8 bits and converted to RGB")
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         image = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
@@ -133,6 +141,6 @@ def load_image(path: str | Path, size: int | None = None, name: str = "image") -
         notes.append(f"{name}: {image.mode} image converted to RGB")
     image = image.convert("RGB")
     if size is not None and image.size != (size, size):
-        notes.append(f"{name}: resized from {image.size[0]}×{image.size[1]} to {size}×{size}")
+        notes.append(f"{name}: resized from {original[0]}×{original[1]} to {size}×{size}")
         image = image.resize((size, size), Image.Resampling.BICUBIC)
     return np.asarray(image, dtype=np.float32) / 255.0, notes

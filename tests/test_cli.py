@@ -28,7 +28,8 @@ def test_explain_writes_the_figure_and_a_summary_with_a_counterfactual_backgroun
     assert code == 0
     assert (photos / "out" / "explanation.png").stat().st_size > 10_000
     report = (photos / "out" / "report.html").read_text()
-    assert "query.jpg → result.png" in report and "background " in report and report.count('class="cell"') == 4
+    assert "query.jpg → result.png" in report and f"background {photos / 'other.bmp'}" in report
+    assert report.count('class="cell"') == 4
     printed = capsys.readouterr().out
     assert f"wrote {photos / 'out' / 'report.html'} and" in printed
     assert "note: query: resized from 60×40 to 48×48" in printed
@@ -40,7 +41,10 @@ def test_explain_writes_the_figure_and_a_summary_with_a_counterfactual_backgroun
 @pytest.mark.parametrize("argv, message", [
     (["missing.jpg", "result.png"], "query: no such file"),
     (["text.jpg", "result.png"], "query: .*text.jpg is not an image file"),
-    (["query.jpg", "result.png", "--budget", "10"], "--budget 10 is too small for --method auto"),
+    (["query.jpg", "result.png", "--method", "factorised", "--budget", "10"], "--budget 10 is too small for --method factorised"),
+    (["query.jpg", "result.png", "--method", "kernel", "--budget", "60"], "--budget 60 is too small for --method kernel"),
+    (["query.jpg", "result.png", "--method", "exact"], "--method exact enumerates 2\\^32 coalitions"),
+    (["query.jpg", "result.png", "--players", "20", "--size", "16"], "--players 20 is more grid cells"),
     (["query.jpg", "result.png", "--background", "nowhere.png"], "--background: no such file"),
     (["query.jpg", "result.png", "--device", "cuda:7"], "--device cuda:7"),
     (["query.jpg", "result.png", "--device", "toaster"], "--device: 'toaster' is not a torch device"),
@@ -74,6 +78,26 @@ def test_help_lists_the_commands_and_shows_defaults(capsys):
     assert "--budget BUDGET" in text and "(default: 2000)" in text and "(default: auto)" in text
 
 
+def test_auto_needs_no_budget_for_the_grey_box_model_and_the_demo_checks_its_input(photos, monkeypatch, capsys):
+    monkeypatch.setattr("axiomatic_search.zoo.efficientnet_lite0", lambda **kw: pytest.fail("the model was loaded"))
+    monkeypatch.setattr("axiomatic_search.cli.demo.efficientnet_lite0", lambda **kw: pytest.fail("the model was loaded"))
+    from axiomatic_search.cli import explain
+
+    args = cli.build_parser().parse_args(["explain", str(photos / "query.jpg"), str(photos / "result.png"),
+                                          "--budget", "1"])
+    assert explain.check_options(args) == ("blur", [])  # auto: IG-SAM, 4 forward passes whatever the budget
+    assert cli.main(["demo", "--device", "cuda:7"]) == 2 and "--device cuda:7" in capsys.readouterr().err
+    assert cli.main(["--size", "8"]) == 2 and "--size must be at least 16" in capsys.readouterr().err
+
+
+def test_load_image_rescales_16_bit_greyscale_instead_of_clipping(tmp_path):
+    ramp = np.tile(np.linspace(0, 65535, 64).astype(np.uint16), (4, 1))
+    Image.fromarray(ramp).save(tmp_path / "deep.png")
+    image, notes = load_image(tmp_path / "deep.png")
+    assert image.shape == (4, 64, 3) and image[0, 0, 0] == 0.0 and image[0, -1, 0] == 1.0
+    assert abs(image[0, 32, 0] - 32 / 63) < 0.01 and "rescaled to 8 bits" in notes[0]
+
+
 def test_load_image_applies_exif_orientation_and_converts_modes(tmp_path):
     pixels = np.zeros((20, 30, 3), dtype=np.uint8)
     pixels[:, :10] = 255  # a white left third
@@ -97,7 +121,7 @@ def test_a_large_jpeg_is_decoded_at_a_reduced_scale(tmp_path):
     Image.new("RGB", (4000, 3000), (10, 200, 30)).save(tmp_path / "large.jpg")
     image, notes = load_image(tmp_path / "large.jpg", size=224)
     assert image.shape == (224, 224, 3) and image.dtype == np.float32
-    assert notes == ["image: resized from 500×375 to 224×224"]  # decoded at 1/8 scale, never 4000×3000
+    assert notes == ["image: resized from 4000×3000 to 224×224"]  # decoded at 1/8 scale, never 4000×3000
 
 
 def test_search_ranks_the_folder_and_explains_the_top_results(photos, capsys):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from axiomatic_search import FunctionGame, KernelShap
@@ -23,7 +25,7 @@ def test_the_bar_counts_every_evaluation_of_a_joint_and_of_a_factorised_game():
         assert bar.n == result.n_evaluations  # side coalitions, the forward passes
 
 
-def test_no_bar_off_a_terminal_or_when_switched_off_and_nested_calls_keep_the_outer_bar(capsys):
+def test_no_bar_off_a_terminal_or_when_switched_off_and_nested_calls_keep_the_outer_bar(capsys, monkeypatch):
     with progress(10, "pytest's stderr is no terminal") as bar:
         assert bar is None
     with progress(10, "off", enabled=False) as bar:
@@ -33,8 +35,11 @@ def test_no_bar_off_a_terminal_or_when_switched_off_and_nested_calls_keep_the_ou
             assert inner is outer
     capsys.readouterr()
     game = FunctionGame(lambda c: c.sum(axis=1) * 1.0, n_players=4)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)  # as on a terminal: only progress=False hides it
     explain_second_order(game, 16, method="kernel", random_state=0, progress=False)
     assert capsys.readouterr().err == ""
+    explain_second_order(game, 16, method="kernel", random_state=0)
+    assert "second order (kernel)" in capsys.readouterr().err
 
 
 def test_explain_correspondence_shows_its_bar_on_request(capsys):

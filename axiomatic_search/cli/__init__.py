@@ -51,6 +51,11 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as error:  # bad input found while checking it: one line, no traceback
         print(f"axiomatic-search {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except ValueError as error:
+        if not str(error).startswith("budget="):  # a budget below what a sampler needs, found as it runs
+            raise
+        print(f"axiomatic-search {args.command}: error: --budget: {error}", file=sys.stderr)
+        return 2
 
 
 __all__ = ["build_parser", "main"]

@@ -21,6 +21,7 @@ from ..data import sample_pair
 from ..explain import explain_first_order
 from ..plots import plot_explanation
 from ..report import pair_section, write_report
+from .inputs import check_device, check_positive
 from ..search_games import FirstOrderSearchGame
 from ..zoo import efficientnet_lite0
 
@@ -50,6 +51,10 @@ def landing(correspondence, cat_tile: np.ndarray) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_device(args.device)
+    check_positive(args.size, "--size", 16)
+    for name in ("segments", "query_grid", "result_grid", "budget_first"):
+        check_positive(getattr(args, name), "--" + name.replace("_", "-"), 3 if name == "budget_first" else 1)
     model = efficientnet_lite0(device=args.device)
     query, result, cat_tile = sample_pair(args.size)
     players = (args.query_grid, args.result_grid)

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..correspondence import DEFAULT_BUDGET, METHODS, explain_correspondence
+from ..exact import MAX_EXACT_PLAYERS
 from ..explain import explain_first_order
 from ..factorised.design import constraint_budget
 from ..plots import plot_explanation
@@ -26,6 +27,8 @@ from ..search_games import FirstOrderSearchGame
 from .inputs import InputError, check_device, check_positive, read_image
 
 MODELS = ("efficientnet_lite0",)
+AUTO_METHODS = {"efficientnet_lite0": "ig-sam"}
+"""What ``--method auto`` picks for each model (a grey box: the IG-SAM closed form)."""
 NAMED_BACKGROUNDS = ("blur", "mean", "black")
 
 
@@ -62,11 +65,18 @@ def check_options(args: argparse.Namespace) -> tuple[object, list[str]]:
     check_positive(args.segments, "--segments")
     check_positive(args.first_budget, "--first-budget", 3)
     check_device(args.device)
-    if args.method not in ("ig-sam", "sam", "exact"):
-        needed = constraint_budget(args.players**2, args.players**2)
-        if args.budget < needed:
-            raise InputError(f"--budget {args.budget} is too small for --method {args.method} with "
-                             f"{args.players}×{args.players} players a side: it needs at least {needed}")
+    if args.players > args.size:
+        raise InputError(f"--players {args.players} is more grid cells a side than --size {args.size} has pixels")
+    method = AUTO_METHODS[args.model] if args.method == "auto" else args.method
+    n_players = 2 * args.players**2
+    if method == "exact" and n_players > MAX_EXACT_PLAYERS:
+        raise InputError(f"--method exact enumerates 2^{n_players} coalitions for --players {args.players} "
+                         f"({n_players} players); it stops at {MAX_EXACT_PLAYERS} players: use --players 3 or less")
+    needed = {"factorised": constraint_budget(args.players**2, args.players**2),
+              "kernel": 2 * (n_players + 2), "permutation": 2 * (n_players + 2)}.get(method, 0)
+    if args.budget < needed:
+        raise InputError(f"--budget {args.budget} is too small for --method {method} with "
+                         f"{args.players}×{args.players} players a side: it needs at least {needed} forward passes")
     if args.background in NAMED_BACKGROUNDS:
         return args.background, []
     return read_image(args.background, args.size, "--background")

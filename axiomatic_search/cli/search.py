@@ -55,17 +55,17 @@ def run(args: argparse.Namespace) -> int:
     check_positive(args.top, "--top", 0)
     query, query_notes = read_image(args.query, args.size, "query")
     paths = folder_images(args.folder)
-    images, skipped = [], []
+    images, readable, skipped = [], [], []
     for path in paths:
         try:
             images.append(read_image(path, args.size, path.name)[0])
+            readable.append(path)
         except InputError as error:
             skipped.append(str(error))
     for note in query_notes + notes + [f"skipped {s}" for s in skipped]:
         print(f"note: {note}")
     if not images:
         raise InputError(f"folder: none of the {len(paths)} image files in {args.folder} could be read")
-    readable = [p for p in paths if all(not s.startswith(f"{p.name}:") for s in skipped)]
     model = load_model(args)
     started = time.perf_counter()
     scores = rank(model, query, images)
