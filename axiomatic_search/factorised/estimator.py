@@ -14,8 +14,8 @@ The product design pins the query×result block down well (each side coalition m
 coalition of the other side) but not always the pairs within one image, which only vary with one
 side. ``within_share`` of the budget also estimates those by permutation sampling (Sundararajan
 et al.) on a ``SideCache``: along a permutation the halves of the coalitions repeat, so a
-permutation of ``n`` players costs at most about ``(n_q² + n_r²) / 2`` forward passes instead of
-``n²`` (240 for 16 + 16 players over the first thousand passes, 184 over ten thousand).
+permutation of ``n`` players costs at most about ``(n_q² + n_r²) / 2`` new forward passes
+instead of ``n²``, fewer as the cache fills.
 The two estimates of each within-image block are blended by their estimated errors and the pair
 total is restored exactly on the query×result block (a uniform shift, which changes no ranking).
 The budget counts side coalitions, that is forward passes.
