@@ -1,23 +1,38 @@
 """Image conversion and player layouts (superpixels, grid cells) for image maskers.
 
-Images enter as numpy ``(H, W, 3)`` / ``(H, W)`` arrays (uint8 or floats in [0, 1]) or torch
-``(C, H, W)`` tensors, and are used internally as float32 ``(C, H, W)`` tensors in [0, 1].
+One conversion for every entry point (core, shap / lime / captum adapters, command line):
+images enter as file paths, PIL images, numpy ``(H, W, 3)`` / ``(H, W)`` arrays (uint8 or
+floats in [0, 1]) or torch ``(C, H, W)`` tensors, and are used internally as float32
+``(C, H, W)`` tensors in [0, 1] (``as_image_tensor``; ``as_image_batch`` for ``(B, C, H, W)``).
 """
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 
 
+def _is_pil(image: object) -> bool:
+    return type(image).__module__.startswith("PIL.")
+
+
 def as_image_tensor(image: object, name: str = "image") -> torch.Tensor:
     """Convert an image to a float32 ``(C, H, W)`` tensor in [0, 1].
+
+    A path or a PIL image is read as ``load_image`` reads files (EXIF orientation, RGB; a
+    conversion that loses information, such as transparency, is warned about).
 
     >>> as_image_tensor(np.zeros((4, 5, 3), dtype=np.uint8)).shape
     torch.Size([3, 4, 5])
     """
+    if isinstance(image, (str, Path)) or _is_pil(image):
+        array, notes = load_image(image, name=name) if isinstance(image, (str, Path)) else rgb_array(image, name)
+        for note in notes:
+            warnings.warn(note, stacklevel=2)
+        image = array
     if isinstance(image, torch.Tensor):
         tensor = image.detach()
         if tensor.ndim != 3 or tensor.shape[0] not in (1, 3):
@@ -32,7 +47,8 @@ def as_image_tensor(image: object, name: str = "image") -> torch.Tensor:
         array = array[:, :, None]
     if array.ndim != 3 or array.shape[2] not in (1, 3, 4):
         raise ValueError(
-            f"{name} must be an (H, W, 3) or (H, W) array or a (C, H, W) tensor, got shape {array.shape}"
+            f"{name} must be an image file path, a PIL image, an (H, W, 3) or (H, W) array or a (C, H, W) tensor, "
+            f"got {type(image).__name__} of shape {array.shape}"
         )
     if array.dtype == np.uint8:
         array = array.astype(np.float32) / 255.0
@@ -43,6 +59,25 @@ def as_image_tensor(image: object, name: str = "image") -> torch.Tensor:
     else:
         raise ValueError(f"{name} must be uint8 or floating point, got dtype {array.dtype}")
     return torch.from_numpy(np.ascontiguousarray(array[:, :, :3].transpose(2, 0, 1)))
+
+
+def as_image_batch(images: object, name: str = "images") -> torch.Tensor:
+    """Images as one float32 ``(B, C, H, W)`` tensor in [0, 1]: a ``(B, C, H, W)`` tensor, a
+    ``(B, H, W, C)`` array, a list of images, or one image (any form ``as_image_tensor`` takes).
+
+    >>> as_image_batch([np.zeros((4, 5, 3)), torch.ones(3, 4, 5)]).shape
+    torch.Size([2, 3, 4, 5])
+    """
+    several = isinstance(images, (list, tuple)) or (
+        isinstance(images, (torch.Tensor, np.ndarray)) and images.ndim == 4)
+    items = [as_image_tensor(image, name=f"{name}[{k}]") for k, image in enumerate(images)] if several else [
+        as_image_tensor(images, name=name)]
+    if not items:
+        raise ValueError(f"{name} is empty; pass at least one image")
+    shapes = {tuple(item.shape) for item in items}
+    if len(shapes) != 1:
+        raise ValueError(f"{name} hold images of different shapes {sorted(shapes)}; a batch needs one size")
+    return torch.stack(items)
 
 
 def to_numpy_image(image: torch.Tensor) -> np.ndarray:
@@ -116,7 +151,6 @@ def load_image(path: str | Path, size: int | None = None, name: str = "image") -
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"{name}: no such file: {path}")
-    notes: list[str] = []
     try:
         with Image.open(path) as opened:
             original = opened.size
@@ -128,6 +162,24 @@ def load_image(path: str | Path, size: int | None = None, name: str = "image") -
             image.load()
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
         raise ValueError(f"{name}: {path} is not an image file PIL can read ({error})") from None
+    image, notes = _rgb(image, name)
+    if size is not None and image.size != (size, size):
+        notes.append(f"{name}: resized from {original[0]}×{original[1]} to {size}×{size}")
+        image = image.resize((size, size), Image.Resampling.BICUBIC)
+    return np.asarray(image, dtype=np.float32) / 255.0, notes
+
+
+def rgb_array(image: object, name: str = "image") -> tuple[np.ndarray, list[str]]:
+    """A PIL image as a float ``(H, W, 3)`` array in [0, 1], and notes on what was converted."""
+    converted, notes = _rgb(image, name)
+    return np.asarray(converted, dtype=np.float32) / 255.0, notes
+
+
+def _rgb(image, name: str):
+    """A PIL image in RGB: 16-bit greyscale rescaled, transparency composited on white."""
+    from PIL import Image
+
+    notes: list[str] = []
     if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):  # 16-bit or float greyscale: rescale, don't clip
         values = np.asarray(image, dtype=np.float64)
         top = 65535.0 if image.mode.startswith("I;16") else max(float(values.max()), 1.0)
@@ -139,8 +191,4 @@ def load_image(path: str | Path, size: int | None = None, name: str = "image") -
         notes.append(f"{name}: transparency composited on white")
     elif image.mode not in ("RGB",):
         notes.append(f"{name}: {image.mode} image converted to RGB")
-    image = image.convert("RGB")
-    if size is not None and image.size != (size, size):
-        notes.append(f"{name}: resized from {original[0]}×{original[1]} to {size}×{size}")
-        image = image.resize((size, size), Image.Resampling.BICUBIC)
-    return np.asarray(image, dtype=np.float32) / 255.0, notes
+    return image.convert("RGB"), notes

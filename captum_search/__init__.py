@@ -10,6 +10,7 @@ try:
 except ImportError as error:  # pragma: no cover - depends on the environment
     raise ImportError("captum_search needs captum: install it with pip install 'axiomatic-search[captum]'") from error
 
+from . import plots
 from .base import SearchAttribution, upsample
 from .grad_cam import SearchGradCAM
 from .ig_sam import IGSAM, gap_head

@@ -8,15 +8,22 @@ from captum.attr import Attribution
 from axiomatic_search._checks import check_choice
 from axiomatic_search._checks import require_gradient as check_gradient
 from axiomatic_search.backgrounds import Blur
+from axiomatic_search.images import as_image_batch
 from axiomatic_search.models import GreyBoxSimilarity
 
 Baseline = "None | str | torch.Tensor"
 
 
-def _check_images(images: torch.Tensor, name: str) -> torch.Tensor:
-    if not isinstance(images, torch.Tensor) or images.ndim != 4:
-        raise ValueError(f"{name} must be a (B, C, H, W) tensor, got {getattr(images, 'shape', type(images))}")
-    return images
+def as_batch(images: object, name: str) -> torch.Tensor:
+    """The model's input batch: a ``(B, C, H, W)`` (or one ``(C, H, W)``) tensor as given (any channel count a backbone
+    takes; uint8 scaled to [0, 1]), or one image, a list, paths or PIL images through the
+    library's shared conversion (``axiomatic_search.images.as_image_batch``)."""
+    if isinstance(images, torch.Tensor) and images.ndim not in (3, 4):
+        raise ValueError(f"{name} must be a (B, C, H, W) or (C, H, W) tensor, got shape {tuple(images.shape)}")
+    if isinstance(images, torch.Tensor):
+        images = images if images.ndim == 4 else images[None]
+        return images.float() / 255.0 if images.dtype == torch.uint8 else images
+    return as_image_batch(images, name)
 
 
 class SearchAttribution(Attribution):
@@ -44,10 +51,9 @@ class SearchAttribution(Attribution):
             check_choice(baseline, ("zero", "blur"), "baseline")
             blurred = torch.cat([Blur(25)(image) for image in images])
             return self.feature_maps(blurred)
-        if not isinstance(baseline, torch.Tensor):
-            raise ValueError(f"baseline must be None, 'zero', 'blur' or an image tensor, got {type(baseline).__name__}")
-        if baseline.shape == maps.shape:  # already feature maps
+        if isinstance(baseline, torch.Tensor) and baseline.shape == maps.shape:  # already feature maps
             return baseline
+        baseline = as_batch(baseline, "baseline").to(images.device)
         if baseline.shape != images.shape:
             raise ValueError(
                 f"baseline has shape {tuple(baseline.shape)}; expected images shaped like the explained "
@@ -58,7 +64,8 @@ class SearchAttribution(Attribution):
     def sides(self, queries: torch.Tensor, results: torch.Tensor, explain: str):
         """``(fixed images, explained images)`` after validation."""
         check_choice(explain, ("result", "query"), "explain")
-        queries, results = _check_images(queries, "queries"), _check_images(results, "results")
+        device = self.model.device
+        queries, results = as_batch(queries, "queries").to(device), as_batch(results, "results").to(device)
         if len(queries) != len(results):
             raise ValueError(f"queries and results hold {len(queries)} and {len(results)} images; pair them up")
         return (queries, results) if explain == "result" else (results, queries)

@@ -7,7 +7,7 @@ from captum.attr import IntegratedGradients
 
 from axiomatic_search.backgrounds import Blur
 
-from .base import SearchAttribution
+from .base import SearchAttribution, as_batch
 
 
 class SearchIntegratedGradients(SearchAttribution):
@@ -20,8 +20,13 @@ class SearchIntegratedGradients(SearchAttribution):
         fixed, explained = self.sides(queries, results, explain)
         if baseline is None or (isinstance(baseline, str) and baseline == "blur"):
             baseline = torch.cat([Blur(25)(image) for image in explained])
-        elif not isinstance(baseline, torch.Tensor) or baseline.shape != explained.shape:
-            raise ValueError(f"baseline must be 'blur' or an image batch shaped {tuple(explained.shape)}")
+        elif isinstance(baseline, str):
+            raise ValueError(f"baseline must be 'blur', None or images shaped like {tuple(explained.shape)}, got {baseline!r}")
+        else:
+            baseline = as_batch(baseline, "baseline").to(explained.device)
+            if baseline.shape != explained.shape:
+                raise ValueError(f"baseline has shape {tuple(baseline.shape)}; expected the explained images' "
+                                 f"{tuple(explained.shape)}")
         with torch.no_grad():
             fixed_maps = self.feature_maps(fixed)
 

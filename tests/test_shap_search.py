@@ -191,18 +191,6 @@ def test_bad_inputs_get_clear_errors():
         SearchExplainer(dot_model(), players=3, background=np.zeros((6, 6, 3)))(QUERY, RESULT, max_evals=50)
 
 
-def test_quickstart_example_writes_its_figures(tmp_path):
-    import runpy
-
-    from pathlib import Path
-
-    module = runpy.run_path(str(Path(__file__).resolve().parents[1] / "examples" / "shap_quickstart.py"))
-    module["main"](["--out", str(tmp_path), "--size", "64", "--segments", "10",
-                    "--first-evals", "40", "--second-evals", "60"])
-    for name in ("first_order.png", "counterfactual.png", "correspondence.png"):
-        assert (tmp_path / name).stat().st_size > 10_000
-
-
 def test_superpixel_masker_refuses_another_image():
     masker = SuperpixelMasker(RESULT, players=3)
     with pytest.raises(ValueError, match="build a SuperpixelMasker for each image"):

@@ -19,7 +19,7 @@ import numpy as np
 from ..correspondence import explain_correspondence
 from ..data import sample_pair
 from ..explain import explain_first_order
-from ..plots import plot_explanation
+from ..figures import plot_explanation
 from ..report import pair_section, write_report
 from .inputs import check_device, check_positive
 from ..search_games import FirstOrderSearchGame

@@ -20,7 +20,7 @@ from ..correspondence import DEFAULT_BUDGET, METHODS, explain_correspondence
 from ..exact import MAX_EXACT_PLAYERS
 from ..explain import explain_first_order
 from ..factorised.design import constraint_budget
-from ..plots import plot_explanation
+from ..figures import plot_explanation
 from ..report import pair_section, write_report
 from ..runtime import default_batch_size
 from ..search_games import FirstOrderSearchGame

@@ -1,0 +1,70 @@
+"""Every example in ``examples/`` runs as a script (its own defaults, the budgets README quotes)
+and as a notebook (jupytext's reading of the same file, executed by nbclient with smaller
+parameters injected after its ``parameters`` cell, as papermill does), and says something true."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from PIL import Image
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+FIGURES = {
+    "shap_quickstart": ["first_order.png", "regions.png", "counterfactual.png", "correspondence.png"],
+    "lime_quickstart": ["first_order.png", "regions.png", "correspondence.png"],
+    "captum_quickstart": ["first_order.png", "regions.png", "correspondence.png"],
+}
+SMALL = {
+    "shap_quickstart": "size = 64\nfirst_evals = 60\nsecond_evals = 120",
+    "lime_quickstart": "size = 64\nsamples = 40\nsecond_samples = 80",
+    "captum_quickstart": "size = 96\nig_steps = 4\nkernel_samples = 200",
+}
+
+
+def test_every_example_is_covered():
+    assert sorted(path.stem for path in EXAMPLES.glob("*.py")) == sorted(FIGURES)
+
+
+def check_output(name: str, printed: str, folder: Path) -> None:
+    for figure in FIGURES[name]:
+        with Image.open(folder / figure) as image:
+            assert image.info["dpi"][0] >= 149.9, figure
+    if name == "shap_quickstart":
+        first, second = map(float, re.search(r"first order (\S+), second order (\S+);", printed).groups())
+        assert first < 1e-6 and second < 1e-6
+    if name == "captum_quickstart":
+        assert re.search(r"IG-SAM: the strongest query cell, \d+, lands on result cell \d+", printed)
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_example_runs_as_a_script(name, tmp_path):
+    done = subprocess.run([sys.executable, str(EXAMPLES / f"{name}.py")], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=240, env={**os.environ, "MPLBACKEND": "Agg"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    check_output(name, done.stdout, tmp_path / "outputs" / name.split("_")[0])
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_example_runs_as_a_notebook(name, tmp_path):
+    notebook = jupytext.read(EXAMPLES / f"{name}.py")
+    tagged = [k for k, cell in enumerate(notebook.cells) if "parameters" in cell.metadata.get("tags", [])]
+    assert len(tagged) == 1, "the example needs one cell tagged parameters"
+    injected = nbformat.v4.new_code_cell(f"{SMALL[name]}\nout = {str(tmp_path / 'figures')!r}",
+                                         metadata={"tags": ["injected-parameters"]})
+    notebook.cells.insert(tagged[0] + 1, injected)
+    environment = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}  # inline figures
+    NotebookClient(notebook, timeout=240, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute(env=environment)
+    outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.get("outputs", [])]
+    pictures = [output for output in outputs if "image/png" in output.get("data", {})]
+    assert len(pictures) >= len(FIGURES[name]), "every figure shows in the notebook"
+    printed = "".join(output.get("text", "") for output in outputs if output.get("name") == "stdout")
+    check_output(name, printed, tmp_path / "figures")
