@@ -58,7 +58,11 @@ def as_image_tensor(image: object, name: str = "image") -> torch.Tensor:
         array = array.astype(np.float32)
     else:
         raise ValueError(f"{name} must be uint8 or floating point, got dtype {array.dtype}")
-    return torch.from_numpy(np.ascontiguousarray(array[:, :, :3].transpose(2, 0, 1)))
+    if array.shape[2] == 4:  # transparency: composited on white, as for PIL images and files
+        warnings.warn(f"{name}: transparency composited on white", stacklevel=2)
+        alpha = array[:, :, 3:]
+        array = array[:, :, :3] * alpha + (1.0 - alpha)
+    return torch.from_numpy(np.ascontiguousarray(array.transpose(2, 0, 1), dtype=np.float32))
 
 
 def as_image_batch(images: object, name: str = "images") -> torch.Tensor:

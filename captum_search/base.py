@@ -14,16 +14,31 @@ from axiomatic_search.models import GreyBoxSimilarity
 Baseline = "None | str | torch.Tensor"
 
 
-def as_batch(images: object, name: str) -> torch.Tensor:
-    """The model's input batch: a ``(B, C, H, W)`` (or one ``(C, H, W)``) tensor as given (any channel count a backbone
-    takes; uint8 scaled to [0, 1]), or one image, a list, paths or PIL images through the
-    library's shared conversion (``axiomatic_search.images.as_image_batch``)."""
-    if isinstance(images, torch.Tensor) and images.ndim not in (3, 4):
-        raise ValueError(f"{name} must be a (B, C, H, W) or (C, H, W) tensor, got shape {tuple(images.shape)}")
+def as_batch(images: object, name: str, like: torch.Tensor | None = None) -> torch.Tensor:
+    """The model's input batch: a ``(B, C, H, W)`` (or one ``(C, H, W)``) tensor (any channel
+    count a backbone takes; uint8 scaled to [0, 1]), or one image, a list, paths or PIL images
+    through the library's shared conversion (``axiomatic_search.images.as_image_batch``); moved
+    to ``like``'s device and dtype when given (the backbone's parameters), else left where it is."""
     if isinstance(images, torch.Tensor):
+        if images.ndim not in (3, 4):
+            raise ValueError(f"{name} must be a (B, C, H, W) or (C, H, W) tensor, got shape {tuple(images.shape)}")
         images = images if images.ndim == 4 else images[None]
-        return images.float() / 255.0 if images.dtype == torch.uint8 else images
-    return as_image_batch(images, name)
+        if images.dtype == torch.uint8:
+            images = images.float() / 255.0
+        elif not images.is_floating_point():
+            raise ValueError(f"{name} must hold uint8 or floating-point pixels, got {images.dtype}")
+        if not torch.isfinite(images).all():
+            raise ValueError(f"{name} contains NaN or inf pixels")
+    else:
+        images = as_image_batch(images, name)
+    return images if like is None else images.to(device=like.device, dtype=like.dtype)
+
+
+def _parameter(model: object) -> torch.Tensor | None:
+    """A floating-point parameter of the backbone (its device and dtype), if it has one."""
+    parameters = getattr(getattr(model, "backbone", None), "parameters", None)
+    floating = [p for p in parameters() if p.is_floating_point()] if callable(parameters) else []
+    return floating[0] if floating else None
 
 
 class SearchAttribution(Attribution):
@@ -53,7 +68,7 @@ class SearchAttribution(Attribution):
             return self.feature_maps(blurred)
         if isinstance(baseline, torch.Tensor) and baseline.shape == maps.shape:  # already feature maps
             return baseline
-        baseline = as_batch(baseline, "baseline").to(images.device)
+        baseline = as_batch(baseline, "baseline", like=images)
         if baseline.shape != images.shape:
             raise ValueError(
                 f"baseline has shape {tuple(baseline.shape)}; expected images shaped like the explained "
@@ -64,8 +79,8 @@ class SearchAttribution(Attribution):
     def sides(self, queries: torch.Tensor, results: torch.Tensor, explain: str):
         """``(fixed images, explained images)`` after validation."""
         check_choice(explain, ("result", "query"), "explain")
-        device = self.model.device
-        queries, results = as_batch(queries, "queries").to(device), as_batch(results, "results").to(device)
+        like = _parameter(self.model)  # images given as paths, PIL or arrays go where the backbone is
+        queries, results = as_batch(queries, "queries", like), as_batch(results, "results", like)
         if len(queries) != len(results):
             raise ValueError(f"queries and results hold {len(queries)} and {len(results)} images; pair them up")
         return (queries, results) if explain == "result" else (results, queries)

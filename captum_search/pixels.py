@@ -23,7 +23,7 @@ class SearchIntegratedGradients(SearchAttribution):
         elif isinstance(baseline, str):
             raise ValueError(f"baseline must be 'blur', None or images shaped like {tuple(explained.shape)}, got {baseline!r}")
         else:
-            baseline = as_batch(baseline, "baseline").to(explained.device)
+            baseline = as_batch(baseline, "baseline", like=explained)
             if baseline.shape != explained.shape:
                 raise ValueError(f"baseline has shape {tuple(baseline.shape)}; expected the explained images' "
                                  f"{tuple(explained.shape)}")

@@ -27,14 +27,16 @@ def _first_map(attributions: object) -> np.ndarray:
     return values.numpy()
 
 
-def regions(attributions: object, image: object, top: int = 10, path: str | Path | None = None):
+def regions(attributions: object, image: object, top: int = 10, value_label: str = "attribution to the similarity",
+            path: str | Path | None = None):
     """A first-order attribution (``SAM``, ``IGSAM``, ``KernelSAM``, ... : ``(B, h, w)``; the
-    first row is drawn) on its image: feature cells outlined and numbered, colour bar, bar plot.
+    first row is drawn) on its image: feature cells outlined and numbered, colour bar, bar plot
+    (``value_label`` names the values: SAM and Kernel SAM give Shapley values, GradCAM does not).
     ``image``: the explained image, ``(C, H, W)`` / ``(1, C, H, W)`` tensor or ``(H, W, 3)`` array."""
     values = _first_map(attributions)
     picture = display_image(image[0] if isinstance(image, torch.Tensor) and image.ndim == 4 else image)
     labels = grid_segments(*picture.shape[:2], values.shape)
-    return plot_regions(picture, labels, values.ravel(), top=top, path=path,
+    return plot_regions(picture, labels, values.ravel(), top=top, path=path, value_label=value_label,
                         names=[f"cell {k}" for k in range(values.size)])
 
 

@@ -53,7 +53,7 @@ figure.savefig(out / "first_order.png", dpi=150, bbox_inches="tight")
 # colour bar and a bar plot.
 
 # %%
-plots.regions(explanation, path=out / "regions.png")
+figure = plots.regions(explanation, path=out / "regions.png")
 
 # %% [markdown]
 # **Second order**: where each query cell lands in the result.
@@ -61,6 +61,6 @@ plots.regions(explanation, path=out / "regions.png")
 # %%
 joint = SecondOrderLimeExplainer(players=4).explain_instance(
     query, result, model, num_samples=second_samples, random_state=0)
-plots.correspondence(joint, query, result, path=out / "correspondence.png")
+figure = plots.correspondence(joint, query, result, path=out / "correspondence.png")
 print(f"LIME surrogate score {explanation.score:.3f}; strongest query cell → result cell: "
       f"{dict(enumerate(joint.query_result_block.argmax(axis=1).tolist()))}; figures in {out}")

@@ -47,7 +47,7 @@ plt.gcf().savefig(out / "first_order.png", dpi=150, bbox_inches="tight")
 # names `shap.plots.bar(explainer(..., output="players")[0])` uses.
 
 # %%
-plots.regions(explanation[0], result, explainer.segmentation(result), path=out / "regions.png")
+figure = plots.regions(explanation[0], result, explainer.segmentation(result), path=out / "regions.png")
 
 # %% [markdown]
 # **Counterfactual** (paper Fig. 3): why this collage rather than the coffee photo? With the
@@ -56,7 +56,7 @@ plots.regions(explanation[0], result, explainer.segmentation(result), path=out /
 # %%
 coffee = load_photo("coffee", size)
 versus_coffee = SearchExplainer(model, background=coffee)(query, result, max_evals=first_evals, random_state=0)
-plots.regions(versus_coffee[0], result, explainer.segmentation(result), path=out / "counterfactual.png")
+figure = plots.regions(versus_coffee[0], result, explainer.segmentation(result), path=out / "counterfactual.png")
 
 # %% [markdown]
 # **Second order** (paper Fig. 4): where does each part of the query land in the result? Lines
@@ -65,7 +65,7 @@ plots.regions(versus_coffee[0], result, explainer.segmentation(result), path=out
 
 # %%
 correspondence = ShapleyTaylorExplainer(model, players=4)(query, result, max_evals=second_evals, random_state=0)
-plots.correspondence(correspondence, query, result, path=out / "correspondence.png")
+figure = plots.correspondence(correspondence, query, result, path=out / "correspondence.png")
 first_order_gap = abs(explanation.base_values[0] + explanation.values[0].sum() - correspondence.full_value)
 print(f"similarity {correspondence.full_value:.3f}; efficiency gaps: first order {first_order_gap:.1e}, "
       f"second order {correspondence.efficiency_gap:.1e}; "

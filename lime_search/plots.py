@@ -25,7 +25,7 @@ def regions(explanation: ImageExplanation, label: int = 0, top: int = 10, path: 
     for segment, weight in explanation.local_exp[label]:
         values[segment] = weight
     return plot_regions(explanation.image, labels, values, top=top, path=path,
-                        title="LIME: each segment's weight in the surrogate")
+                        value_label="weight in LIME's linear surrogate")
 
 
 def correspondence(joint: SecondOrderResult, query: object, result: object, n_regions: int = 3, top: int = 8,

@@ -25,7 +25,7 @@ FIGURES = {
 SMALL = {
     "shap_quickstart": "size = 64\nfirst_evals = 60\nsecond_evals = 120",
     "lime_quickstart": "size = 64\nsamples = 40\nsecond_samples = 80",
-    "captum_quickstart": "size = 96\nig_steps = 4\nkernel_samples = 200",
+    "captum_quickstart": "size = 96\nig_steps = 4\nkernel_samples = 200\nsecond_samples = 150\npixel_steps = 8",
 }
 
 
@@ -41,7 +41,9 @@ def check_output(name: str, printed: str, folder: Path) -> None:
         first, second = map(float, re.search(r"first order (\S+), second order (\S+);", printed).groups())
         assert first < 1e-6 and second < 1e-6
     if name == "captum_quickstart":
-        assert re.search(r"IG-SAM: the strongest query cell, \d+, lands on result cell \d+", printed)
+        for method in ("IG-SAM", "SAM", "Kernel SAM"):
+            assert re.search(rf"\n{method}: the strongest query cell, \d+, lands on result cell \d+", printed)
+        assert float(re.search(r"completeness gap (\S+)\n", printed).group(1)) < 0.1
 
 
 @pytest.mark.parametrize("name", sorted(FIGURES))
@@ -64,7 +66,7 @@ def test_example_runs_as_a_notebook(name, tmp_path):
     NotebookClient(notebook, timeout=240, kernel_name="python3",
                    resources={"metadata": {"path": str(tmp_path)}}).execute(env=environment)
     outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.get("outputs", [])]
-    pictures = [output for output in outputs if "image/png" in output.get("data", {})]
-    assert len(pictures) >= len(FIGURES[name]), "every figure shows in the notebook"
+    pictures = {output["data"]["image/png"] for output in outputs if "image/png" in output.get("data", {})}
+    assert len(pictures) >= len(FIGURES[name]), "every figure shows in the notebook, once"
     printed = "".join(output.get("text", "") for output in outputs if output.get("name") == "stdout")
     check_output(name, printed, tmp_path / "figures")

@@ -73,8 +73,8 @@ def test_regions_number_the_strongest_where_they_are_and_the_bars_name_the_same_
 
 
 def test_matches_put_query_and_result_side_by_side_and_join_each_query_region_to_its_best():
-    query, result = RNG.random((40, 60, 3)), RNG.random((20, 30, 3))  # different shapes, neither square
-    query_labels, result_labels = grid_segments(40, 60, (2, 3)), grid_segments(20, 30, (2, 2))
+    query, result = RNG.random((40, 60, 3)), RNG.random((30, 20, 3))  # different shapes and aspect ratios
+    query_labels, result_labels = grid_segments(40, 60, (2, 3)), grid_segments(30, 20, (2, 2))
     block = RNG.normal(size=(6, 4))
     block[2] = -1.0  # a query region with no positive interaction gets no line
     figure, ax = plt.subplots()
@@ -84,7 +84,9 @@ def test_matches_put_query_and_result_side_by_side_and_join_each_query_region_to
     assert len(lines) == len(matches)
     query_extent, result_extent = (image.get_extent() for image in ax.get_images()[::2])
     assert result_extent[0] > query_extent[1], "the result starts right of the query: no overlap"
-    scale = 40 / 20
+    assert result_extent[2] == query_extent[2] == 40, "the result is scaled to the query's height"
+    assert result_extent[1] - result_extent[0] == pytest.approx(20 * 40 / 30), "and keeps its aspect ratio"
+    scale = 40 / 30
     for line, (q, r, _) in zip(lines[::-1], matches):  # drawn weakest first
         (x0, x1), (y0, y1) = line.get_xdata(), line.get_ydata()
         assert query_labels[int(y0), int(x0)] == q
@@ -126,6 +128,9 @@ def test_bad_layouts_get_clear_errors():
         plot_regions(np.ones((8, 8, 3)), labels, np.array([1.0, np.nan, 0, 0]))
     with pytest.raises(ValueError, match="block has shape"):
         draw_matches(plt.subplots()[1], np.ones((8, 8, 3)), np.ones((8, 8, 3)), labels, labels, np.ones((4, 3)))
+    with pytest.raises(ValueError, match="block contains NaN"):
+        draw_matches(plt.subplots()[1], np.ones((8, 8, 3)), np.ones((8, 8, 3)), labels, labels,
+                     np.array([[1.0, np.nan, 0, 0]] * 4))
     with pytest.raises(ValueError, match="no image players"):
         plot_correspondence(Correspondence(np.ones((2, 2)), "sam", 4), np.ones((8, 8, 3)), np.ones((8, 8, 3)))
 
@@ -141,14 +146,16 @@ def test_each_adapter_draws_its_own_objects_under_the_numbers_its_host_uses(tmp_
 
     model = CallableSimilarity(lambda q, r: (q * r).flatten(1).mean(1))
     query, result = RNG.random((16, 20, 3)), RNG.random((16, 20, 3))
-    explainer = SearchExplainer(model, players=(2, 2), algorithm="exact")
+    explainer = SearchExplainer(model, players=(3, 3), algorithm="exact")  # 16×20 in 3×3: unequal cells
     per_region = explainer(query, result, output="players")
     figure = shap_plots.regions(per_region[0], result, explainer.segmentation(result), top=3)
     names = [label.get_text() for label in figure.axes[1].get_yticklabels()]
     top = np.argsort(-np.abs(per_region.values[0]))[:3]
     assert names[::-1] == [per_region.feature_names[k] for k in top]
+    assert [bar.get_width() for bar in figure.axes[1].patches][::-1] == pytest.approx(per_region.values[0][top])
     pixels = shap_plots.regions(explainer(query, result)[0], result, explainer.segmentation(result), top=3)
-    assert [t.get_text() for t in pixels.axes[1].get_yticklabels()] == names  # pixel sums = region values
+    assert [bar.get_width() for bar in pixels.axes[1].patches] == pytest.approx(  # pixel sums = region values
+        [bar.get_width() for bar in figure.axes[1].patches])
 
     explanation = LimeSearchExplainer(n_segments=5).explain_instance(query, result, model, num_samples=30,
                                                                      random_state=0)
@@ -162,10 +169,17 @@ def test_each_adapter_draws_its_own_objects_under_the_numbers_its_host_uses(tmp_
     attributions = torch.tensor([[[0.0, 2.0, -1.0], [0.5, 0.0, 0.0]]])  # a 2×3 map on a 16×20 image
     figure = captum_plots.regions(attributions, torch.as_tensor(result).permute(2, 0, 1)[None], top=2)
     assert [label.get_text() for label in figure.axes[1].get_yticklabels()] == ["cell 2", "cell 1"]
+    (x2, y2), (x1, y1) = numbers_on(figure.axes[0])[2], numbers_on(figure.axes[0])[1]
+    assert y1 < 8 and y2 < 8 and 20 / 3 <= x1 < 40 / 3 <= x2, "cell 1 is top-middle, cell 2 top-right"
     block = torch.zeros(1, 6, 4)
     block[0, 5, 3] = 1.0
     figure = captum_plots.correspondence(block, query, result, query_map=(2, 3), result_map=(2, 2), n_regions=1)
     assert [ax.get_title() for ax in figure.axes if ax.get_label().startswith("projection")] == [
         "query region 5 → result"]
+    matches = next(ax for ax in figure.axes if ax.get_label().startswith("matches"))
+    (x0, x1), (y0, y1) = matches.get_lines()[0].get_xdata(), matches.get_lines()[0].get_ydata()
+    left = matches.get_images()[2].get_extent()[0]
+    assert y0 >= 8 and x0 >= 40 / 3, "starts in query cell 5, bottom-right of a 2×3 map"
+    assert y1 >= 8 and x1 - left >= 10, "ends in result cell 3, bottom-right of a 2×2 map"
     with pytest.raises(ValueError, match=r"query_map=\(2, 2\)"):
         captum_plots.correspondence(block, query, result, query_map=(2, 2))

@@ -30,6 +30,7 @@ def forms(pixels: np.ndarray, folder, name: str) -> dict[str, object]:
         "uint8 array": pixels,
         "float array": pixels / 255.0,
         "CHW tensor": torch.from_numpy(pixels).permute(2, 0, 1),
+        "float CHW tensor": torch.from_numpy(pixels / 255.0).permute(2, 0, 1),
     }
 
 
@@ -43,7 +44,21 @@ def test_every_form_converts_to_the_same_tensor(images):
     for form, image in images[0].items():
         assert torch.allclose(as_image_tensor(image), expected, atol=1e-7), form
     batch = as_image_batch(list(images[0].values()))
-    assert batch.shape == (6, 3, 12, 16) and torch.allclose(batch, expected.expand(6, -1, -1, -1), atol=1e-7)
+    assert batch.shape == (7, 3, 12, 16) and torch.allclose(batch, expected.expand(7, -1, -1, -1), atol=1e-7)
+    with pytest.warns(UserWarning, match="L image converted to RGB"):
+        grey = as_image_tensor(Image.fromarray(QUERY_PIXELS[:, :, 0]), name="query")
+    assert grey.shape == (3, 12, 16) and torch.equal(grey[0], grey[2])
+
+
+def test_shap_takes_a_ranked_list_of_paths_or_a_batch_tensor(images):
+    from shap_search import SearchExplainer
+
+    queries, results = images
+    explainer = SearchExplainer(MODEL, players=(2, 2), algorithm="exact")
+    expected = explainer(queries["uint8 array"], [results["uint8 array"], queries["uint8 array"]]).values
+    batch = torch.stack([results["CHW tensor"], queries["CHW tensor"]])
+    np.testing.assert_allclose(explainer(queries["path"], [results["path"], queries["Path"]]).values, expected, atol=1e-6)
+    np.testing.assert_allclose(explainer(queries["PIL"], batch).values, expected, atol=1e-6)
 
 
 def test_the_core_and_each_adapter_give_the_same_answer_for_every_form(images):
@@ -85,10 +100,11 @@ def test_captum_classes_take_batches_single_images_paths_and_pil(images):
 
 def test_conversions_that_lose_information_are_warned_about_and_bad_forms_refused(tmp_path):
     rgba = np.concatenate([QUERY_PIXELS, np.full((12, 16, 1), 128, np.uint8)], axis=2)
-    with pytest.warns(UserWarning, match="transparency composited on white"):
-        converted = as_image_tensor(Image.fromarray(rgba), name="query")
     on_white = (QUERY_PIXELS.transpose(2, 0, 1).astype(float) * 128 + 255 * 127) / 255 / 255  # alpha 128 of 255 over white
-    np.testing.assert_allclose(converted.numpy(), on_white, atol=1.5 / 255)
+    for form in (Image.fromarray(rgba), rgba):  # a PIL image and an array: the same compositing
+        with pytest.warns(UserWarning, match="transparency composited on white"):
+            converted = as_image_tensor(form, name="query")
+        np.testing.assert_allclose(converted.numpy(), on_white, atol=1.5 / 255)
     (tmp_path / "notes.jpg").write_text("not a picture")
     with pytest.raises(ValueError, match="query: .*notes.jpg is not an image file"):
         as_image_tensor(tmp_path / "notes.jpg", name="query")

@@ -14,6 +14,7 @@ import argparse
 import time
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 
 from ..correspondence import explain_correspondence
@@ -78,8 +79,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"correspondence ({name}): {found.n_forward_passes} forward passes, {found.seconds:.1f} s; "
               + landing(found, cat_tile))
     figure = args.out / "explanation.png"
-    plot_explanation(query, result, first, [grey, black], path=figure,
-                     titles=["grey box (IG-SAM)", "black box (factorised)"])
+    plt.close(plot_explanation(query, result, first, [grey, black], path=figure,
+                               titles=["grey box (IG-SAM)", "black box (factorised)"]))
     passes = first.n_evaluations + grey.n_forward_passes + black.n_forward_passes
     sections = [pair_section(f"cat → collage: {name}", query, result, None, first, found)
                 for found, name in ((grey, "grey box (second-order IG-SAM)"), (black, "black box (factorised)"))]

@@ -14,6 +14,7 @@ import argparse
 import time
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 
 from ..correspondence import DEFAULT_BUDGET, METHODS, explain_correspondence
@@ -100,8 +101,8 @@ def explain_pair(model, query: np.ndarray, result: np.ndarray, background, args:
     found = explain_correspondence(model, query, result, players=args.players, method=args.method,
                                    budget=args.budget, background=background, random_state=args.seed,
                                    progress=progress)
-    plot_explanation(query, result, heatmaps[1], found, path=figure, titles=[found.method],
-                     query_first_order=heatmaps[0])
+    plt.close(plot_explanation(query, result, heatmaps[1], found, path=figure, titles=[found.method],
+                               query_first_order=heatmaps[0]))
     summary = (f"similarity {heatmaps[1].full_value:.4f} (against the background: {heatmaps[1].base_value:.4f})\n"
                f"correspondence ({found.method}): query cell → best result cell: "
                + ", ".join(f"{q}→{r}" for q, r in enumerate(found.best_match)))

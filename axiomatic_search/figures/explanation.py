@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from ..results import Correspondence, FirstOrderResult, SecondOrderResult
 from .matches import block_layout, draw_matches
-from .regions import display_image, draw_region_bars, draw_regions
+from .regions import VALUE_LABEL, display_image, draw_region_bars, draw_regions
 
 DPI = 150
 
@@ -25,9 +25,10 @@ def save(figure: Figure, path: str | Path | None, dpi: int = DPI) -> Figure:
 
 
 def plot_regions(image: object, labels: object, values: object, *, top: int = 10, title: str | None = None,
-                 names: list[str] | None = None, path: str | Path | None = None, dpi: int = DPI) -> Figure:
+                 names: list[str] | None = None, value_label: str = VALUE_LABEL, path: str | Path | None = None,
+                 dpi: int = DPI) -> Figure:
     """First order: the values on the image (outlined, the ``top`` strongest numbered, colour
-    bar) beside a bar plot of the same ``top`` regions under the same numbers.
+    bar labelled ``value_label``) beside a bar plot of the same ``top`` regions under the same numbers.
 
     >>> labels = np.repeat([[0, 1], [2, 3]], 8, axis=0).repeat(8, axis=1)
     >>> figure = plot_regions(np.ones((16, 16, 3)), labels, np.array([0.3, -0.1, 0.0, 0.2]))
@@ -38,8 +39,8 @@ def plot_regions(image: object, labels: object, values: object, *, top: int = 10
     heat_ax, bar_ax = figure.subplots(1, 2, width_ratios=[1.25, 1])
     heat_ax.set_label("regions")
     bar_ax.set_label("bars")
-    draw_regions(heat_ax, image, labels, values, numbers=top, title=title)
-    draw_region_bars(bar_ax, values, top=top, names=names)
+    draw_regions(heat_ax, image, labels, values, numbers=top, title=title, value_label=value_label)
+    draw_region_bars(bar_ax, values, top=top, names=names, value_label=value_label)
     return save(figure, path, dpi)
 
 
@@ -53,14 +54,13 @@ def _draw_correspondence_row(figure: Figure, grid, row: int, found, query, resul
                              label: str) -> None:
     block, query_labels, result_labels = block_layout(found)
     matches_ax = figure.add_subplot(grid[row, :2], label=f"matches {row}")
-    matches = draw_matches(matches_ax, query, result, query_labels, result_labels, block, top=top,
-                           title=f"{label}the {min(top, len(block))} strongest query regions → their best result region")
+    matches = draw_matches(matches_ax, query, result, query_labels, result_labels, block, top=top, title=label)
     limit = float(np.abs(block).max()) or 1.0
     for column, (query_player, _, _) in enumerate(matches[:n_regions], start=2):
         ax = figure.add_subplot(grid[row, column], label=f"projection {row}.{column - 2}")
         draw_regions(ax, result, result_labels, block[query_player], numbers=1, limit=limit,
                      colorbar=column == 1 + min(n_regions, len(matches)),
-                     colorbar_label="interaction with the query region",
+                     value_label="interaction with the query region",
                      title=f"query region {query_player} → result")
 
 

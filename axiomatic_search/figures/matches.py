@@ -20,7 +20,17 @@ def block_layout(found: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if not all(hasattr(side, "labels") for side in players):
         raise ValueError("this correspondence has no image players (query_players and result_players with "
                          "label maps); draw_matches needs the label maps: pass them yourself")
-    return np.asarray(found.query_result_block, dtype=np.float64), players[0].labels, players[1].labels
+    return check_block(found.query_result_block), players[0].labels, players[1].labels
+
+
+def check_block(block: object) -> np.ndarray:
+    """A finite 2-d query×result block as float64."""
+    block = np.asarray(block, dtype=np.float64)
+    if block.ndim != 2:
+        raise ValueError(f"block must be a (query players, result players) matrix, got shape {block.shape}")
+    if not np.isfinite(block).all():
+        raise ValueError("block contains NaN or inf interactions; nothing to draw")
+    return block
 
 
 def strongest_matches(block: np.ndarray, top: int | None) -> list[tuple[int, int, float]]:
@@ -37,14 +47,15 @@ def strongest_matches(block: np.ndarray, top: int | None) -> list[tuple[int, int
 
 
 def draw_matches(ax: Axes, query: object, result: object, query_labels: object, result_labels: object,
-                 block: object, *, top: int = 8, gap: float = 0.06, title: str | None = None,
+                 block: object, *, top: int = 8, gap: float = 0.06, title: str = "",
                  colorbar: bool = True) -> list[tuple[int, int, float]]:
     """Query (left) and result (right, scaled to the query's height) side by side, the players
     outlined, and a line from each of the ``top`` strongest query regions to its best result
-    region, coloured and weighted by the interaction; both ends numbered. Returns the matches."""
+    region, coloured and weighted by the interaction; both ends numbered. ``title`` prefixes the
+    axes' title. Returns the matches."""
     query_image, result_image = display_image(query, "query"), display_image(result, "result")
     query_labels, result_labels = np.asarray(query_labels), np.asarray(result_labels)
-    block = np.asarray(block, dtype=np.float64)
+    block = check_block(block)
     if query_labels.shape != query_image.shape[:2] or result_labels.shape != result_image.shape[:2]:
         raise ValueError(f"label maps {query_labels.shape} and {result_labels.shape} must match the images "
                          f"{query_image.shape[:2]} and {result_image.shape[:2]}")
@@ -74,7 +85,7 @@ def draw_matches(ax: Axes, query: object, result: object, query_labels: object, 
     ax.set_xlim(0, right)
     ax.set_ylim(height, 0)
     ax.set_axis_off()
-    ax.set_title(title or f"query → result: the {len(matches)} strongest matches", fontsize=9)
+    ax.set_title(f"{title}the {len(matches)} strongest query regions → their best result region", fontsize=9)
     if colorbar:
         bar = ax.figure.colorbar(colours, ax=ax, fraction=0.025, pad=0.01)
         bar.set_label(MATCH_LABEL, fontsize=8)

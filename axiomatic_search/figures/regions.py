@@ -82,10 +82,11 @@ def outline(labels: np.ndarray) -> np.ndarray:
 
 def draw_regions(ax: Axes, image: object, labels: object, values: object, *, numbers: int | None = 10,
                  limit: float | None = None, title: str | None = None, colorbar: bool = True,
-                 colorbar_label: str = VALUE_LABEL) -> ScalarMappable:
+                 value_label: str = VALUE_LABEL) -> ScalarMappable:
     """Paint one value per player onto ``image`` (red adds similarity, blue takes it away), outline
     the players, number the ``numbers`` strongest (``None``: all) and add a labelled colour bar.
-    The colour scale is symmetric about zero (``limit``: its end, default the largest |value|)."""
+    The colour scale is symmetric about zero (``limit``: its end, default the largest |value|);
+    ``value_label`` says what the values are."""
     picture = display_image(image)
     labels, values = check_layout(labels, values, picture)
     limit = float(limit if limit is not None else np.abs(values).max()) or 1.0
@@ -100,13 +101,13 @@ def draw_regions(ax: Axes, image: object, labels: object, values: object, *, num
     mappable = ScalarMappable(norm=norm, cmap=HEAT)
     if colorbar:
         bar = ax.figure.colorbar(mappable, ax=ax, fraction=0.046, pad=0.02)
-        bar.set_label(colorbar_label, fontsize=8)
+        bar.set_label(value_label, fontsize=8)
         bar.ax.tick_params(labelsize=7)
     return mappable
 
 
 def draw_region_bars(ax: Axes, values: object, *, top: int = 10, names: list[str] | None = None,
-                     limit: float | None = None) -> None:
+                     limit: float | None = None, value_label: str = VALUE_LABEL) -> None:
     """Horizontal bars of the ``top`` strongest players, largest on top, coloured like the
     heatmap and labelled ``"region k"`` (or ``names[k]``)."""
     values = np.asarray(values, dtype=np.float64)
@@ -116,7 +117,7 @@ def draw_region_bars(ax: Axes, values: object, *, top: int = 10, names: list[str
     ax.barh(np.arange(len(chosen)), values[chosen], color=colours, edgecolor="black", linewidth=0.4)
     ax.set_yticks(np.arange(len(chosen)), [names[k] if names else f"region {k}" for k in chosen], fontsize=7)
     ax.axvline(0, color="black", linewidth=0.6)
-    ax.set_xlabel(VALUE_LABEL, fontsize=8)
+    ax.set_xlabel(value_label, fontsize=8)
     ax.tick_params(axis="x", labelsize=7)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
