@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
+
 
 def as_generator(random_state: int | np.random.Generator | None) -> np.random.Generator:
     """A local generator from ``random_state``; the global RNGs are never touched.
@@ -81,3 +84,43 @@ def require_gradient(output: object, what: str, remedy: str) -> None:
             f"{type(output).__name__} without gradient (detached, computed under no_grad, or not a torch "
             f"operation); {remedy}"
         )
+
+
+def check_count(value: object, name: str, minimum: int = 1) -> int:
+    """``value`` as an int of at least ``minimum`` (steps, samples, segments), else an error naming it.
+
+    >>> check_count(3, "n_steps")
+    3
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return int(value)
+
+
+def same_seed_per_item(random_state: int | np.random.Generator | None):
+    """A factory of generators that all start from one seed (``random_state`` itself when it is
+    an int, else one drawn from it): each pair of a list gets its own, so a pair's result does not
+    depend on its position in the list, and a one-pair list matches the single-pair call.
+
+    >>> fresh = same_seed_per_item(0)
+    >>> bool(fresh().integers(1000) == fresh().integers(1000))
+    True
+    """
+    is_int = isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool)
+    seed = int(random_state) if is_int else int(as_generator(random_state).integers(2**63))
+    return lambda: np.random.default_rng(seed)
+
+
+@contextlib.contextmanager
+def budget_named(name: str):
+    """Re-raise the estimators' budget errors under the caller's argument name (``max_evals``,
+    ``n_samples``, ``num_samples``), so the message names what the user passed."""
+    try:
+        yield
+    except (ValueError, TypeError) as error:
+        message = str(error)
+        if message.startswith("budget"):
+            raise type(error)(name + message[len("budget"):]) from None
+        raise

@@ -65,8 +65,8 @@ class Constant(Background):
 class Counterfactual(Background):
     """Another input of the same size: "why this result rather than that one" (paper Fig. 3)."""
 
-    def __init__(self, other: object) -> None:
-        self.other = as_image_tensor(other, name="counterfactual")
+    def __init__(self, other: object, name: str = "counterfactual background") -> None:
+        self.other = as_image_tensor(other, name=name)
 
     def __call__(self, image: torch.Tensor) -> torch.Tensor:
         if self.other.shape != image.shape:
@@ -99,4 +99,4 @@ def get_background(background: str | Background | object) -> Background:
         if background not in named:
             raise ValueError(f"unknown background {background!r}; expected one of {sorted(named)}")
         return named[background]()
-    return Counterfactual(background)
+    return Counterfactual(background, name="background (a counterfactual image)")

@@ -24,7 +24,16 @@ FIRST_ORDER_METHODS = ("kernel", "exact")
 SECOND_ORDER_METHODS = ("auto", "factorised", "kernel", "permutation", "exact")
 
 
-def _require_budget(budget: int | None, method: str) -> int:
+def _require_budget(budget: int | None, method: str, n_players: int) -> int:
+    """The evaluations ``method`` will spend: ``2^n`` for ``"exact"`` (a smaller explicit budget
+    is refused, not ignored), else the explicit ``budget``."""
+    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, np.integer))):
+        raise TypeError(f"budget must be an int (distinct game evaluations) or None, got {budget!r}")
+    if method == "exact":
+        if budget is not None and budget < 2**n_players:
+            raise ValueError(f"budget={budget} is too small for method='exact': enumerating {n_players} players "
+                             f"takes 2^{n_players} = {2**n_players} evaluations; pass budget=None or use an estimator")
+        return 2**n_players
     if budget is None:
         raise ValueError(f"method={method!r} needs an explicit budget (distinct game evaluations)")
     return budget
@@ -41,7 +50,7 @@ def explain_first_order(
     ``progress``: a tqdm bar of the evaluations (None: when stderr is a terminal)."""
     check_choice(method, FIRST_ORDER_METHODS, "method")
     n = n_players_of(game, None)
-    total = 2**n if method == "exact" else _require_budget(budget, method)
+    total = _require_budget(budget, method, n)
     with progress_bar(total, "first order", progress):
         if method == "exact":
             result = exact_shapley_values(game, n)
@@ -65,7 +74,7 @@ def explain_second_order(
     if method == "auto":
         method = "factorised" if isinstance(game, FactorisedGame) and game.factorises else "kernel"
     n = n_players_of(game, None)
-    total = 2**n if method == "exact" else _require_budget(budget, method)
+    total = _require_budget(budget, method, n)
     with progress_bar(total, f"second order ({method})", progress):
         if method == "exact":
             result = exact_shapley_taylor(game, n)

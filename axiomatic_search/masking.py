@@ -37,8 +37,8 @@ def image_maskers(query: object, result: object, players: object = "slic", backg
     """The query's and the result's maskers of an image pair (``players``: one layout for both,
     or a ``(query, result)`` tuple)."""
     query_players, result_players = side_players(players)
-    return (ImageMasker(query, players=query_players, background=background, n_segments=n_segments),
-            ImageMasker(result, players=result_players, background=background, n_segments=n_segments))
+    return (ImageMasker(query, players=query_players, background=background, n_segments=n_segments, name="query"),
+            ImageMasker(result, players=result_players, background=background, n_segments=n_segments, name="result"))
 
 
 class Masker(ABC):
@@ -81,19 +81,22 @@ class ImageMasker(Masker):
         players: str | int | np.ndarray = "slic",
         background: str | Background | object = "blur",
         n_segments: int = 50,
+        name: str = "image",
     ) -> None:
-        self.input = as_image_tensor(image)
+        self.input = as_image_tensor(image, name=name)
         _, height, width = self.input.shape
         if isinstance(players, str):
             if players != "slic":
                 raise ValueError(f"unknown players {players!r}; expected 'slic', an int grid size or a label map")
             labels = slic_segments(self.input, n_segments=n_segments)
         elif isinstance(players, (int, np.integer)):
-            labels = grid_segments(height, width, int(players))
+            labels = grid_segments(height, width, int(players), name="players")
         elif isinstance(players, tuple) and len(players) == 2 and all(isinstance(p, (int, np.integer)) for p in players):
-            labels = grid_segments(height, width, (int(players[0]), int(players[1])))
+            labels = grid_segments(height, width, (int(players[0]), int(players[1])), name="players")
+        elif isinstance(players, tuple):
+            raise ValueError(f"players as a tuple must be a (rows, cols) grid of two ints, got {players!r}")
         else:
-            labels = check_segmentation(players, height, width)
+            labels = check_segmentation(players, height, width, name="players")
         self.labels = labels
         self.n_players = int(labels.max()) + 1
         self._labels = torch.from_numpy(labels).long()
@@ -119,7 +122,12 @@ class ImageMasker(Masker):
         """Weights per player of a boolean ``(H, W)`` region (the fraction of each player's
         pixels inside it), or a one-hot for the player under a ``(row, col)`` point."""
         if isinstance(region, tuple):
+            if len(region) != 2:
+                raise ValueError(f"a point must be (row, col), got {region!r}")
             row, col = region
+            height, width = self.labels.shape
+            if not (0 <= row < height and 0 <= col < width):
+                raise ValueError(f"point (row, col) = {region} is outside the {height}×{width} image")
             weights = np.zeros(self.n_players)
             weights[self.labels[row, col]] = 1.0
             return weights
@@ -146,9 +154,9 @@ class VectorMasker(Masker):
             raise ValueError(f"x must be a 1-d feature vector, got shape {tuple(self.input.shape)}")
         backgrounds = torch.as_tensor(np.asarray(background), dtype=torch.float32)
         backgrounds = backgrounds[None] if backgrounds.ndim == 1 else backgrounds
-        if backgrounds.ndim != 2 or backgrounds.shape[1] != len(self.input):
+        if backgrounds.ndim != 2 or backgrounds.shape[1] != len(self.input) or len(backgrounds) == 0:
             raise ValueError(
-                f"background must have shape ({len(self.input)},) or (K, {len(self.input)}), "
+                f"background must have shape ({len(self.input)},) or (K, {len(self.input)}) with K ≥ 1, "
                 f"got {tuple(backgrounds.shape)}"
             )
         self.backgrounds = backgrounds

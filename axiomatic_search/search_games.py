@@ -78,7 +78,7 @@ class FirstOrderSearchGame(Game):
         """The first-order game of an image pair, superpixel players by default."""
         check_choice(explain, ("result", "query"), "explain")
         explained, fixed = (result, query) if explain == "result" else (query, result)
-        masker = ImageMasker(explained, players=players, background=background, n_segments=n_segments)
+        masker = ImageMasker(explained, players=players, background=background, n_segments=n_segments, name=explain)
         return cls(model, as_image_tensor(fixed, name="query" if explain == "result" else "result"),
                    masker, explain=explain, batch_size=batch_size)
 
@@ -137,7 +137,7 @@ def similarity_to(model: SimilarityModel, query: object, side: str = "result") -
     """The model as shap and lime call it: ``(B, H, W, C)`` numpy batches of results (or of
     queries with ``side="query"``) to float64 similarities ``(B,)`` with the fixed other image."""
     check_choice(side, ("result", "query"), "side")
-    fixed = as_image_tensor(query).to(model.device)
+    fixed = as_image_tensor(query, name="query" if side == "result" else "result").to(model.device)
     with torch.inference_mode():
         scorer = model.fix_query(fixed) if side == "result" else model.fix_result(fixed)
 

@@ -25,20 +25,54 @@ _INVERTED_RESIDUAL = {
 
 def lukemelas_to_timm(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """Rename EfficientNet-Lite0 weights from the lukemelas layout (``_blocks.7._bn1.weight``)
-    to timm's (``blocks.3.1.bn2.weight``)."""
+    to timm's (``blocks.3.1.bn2.weight``); a key outside that layout is a ValueError naming it."""
     stage_of_block = [(stage, index) for stage, repeats in enumerate(_LITE0_REPEATS) for index in range(repeats)]
     renamed = {}
     for key, value in state_dict.items():
         match = re.match(r"_blocks\.(\d+)\.(\w+)\.(\w+)$", key)
-        if match:
+        module, _, rest = str(key).partition(".")
+        if match and int(match.group(1)) < len(stage_of_block) and match.group(2) in (
+                _FIRST_BLOCK if match.group(1) == "0" else _INVERTED_RESIDUAL):
             block = int(match.group(1))
             stage, index = stage_of_block[block]
             layer = (_FIRST_BLOCK if block == 0 else _INVERTED_RESIDUAL)[match.group(2)]
             renamed[f"blocks.{stage}.{index}.{layer}.{match.group(3)}"] = value
-        else:
-            module, rest = key.split(".", 1)
+        elif module in _TOP and rest:
             renamed[f"{_TOP[module]}.{rest}"] = value
+        else:
+            raise ValueError(f"key {key!r} is not an EfficientNet-Lite0 weight in the lukemelas layout")
     return renamed
+
+
+def load_weights(network: torch.nn.Module, path: str | Path, convert=None, what: str = "the network") -> torch.nn.Module:
+    """Load a checkpoint into ``network`` strictly; every way it can be wrong is a ValueError
+    naming the file: missing, not a PyTorch checkpoint, not a state dict, keys ``convert`` does
+    not know, missing or unexpected keys, or tensors of the wrong shape."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"weights: no such file: {path}")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch raises several types for files it cannot read
+        raise ValueError(f"weights: {path} is not a PyTorch checkpoint torch.load can read ({type(error).__name__})") from None
+    state = state.get("state_dict", state) if isinstance(state, dict) else state
+    if not isinstance(state, dict) or not all(isinstance(value, torch.Tensor) for value in state.values()):
+        raise ValueError(f"weights: {path} holds {type(state).__name__}, not a state dict of tensors")
+    if convert is not None:
+        try:
+            state = convert(state)
+        except ValueError as error:
+            raise ValueError(f"weights: {path}: {error}") from None
+    expected = network.state_dict()
+    missing, unexpected = sorted(set(expected) - set(state)), sorted(set(state) - set(expected))
+    wrong = [f"{key} {tuple(state[key].shape)} (expected {tuple(expected[key].shape)})"
+             for key in expected if key in state and state[key].shape != expected[key].shape]
+    if missing or unexpected or wrong:
+        parts = [f"{label} {len(keys)}: {', '.join(keys[:3])}{', ...' if len(keys) > 3 else ''}"
+                 for label, keys in (("missing", missing), ("unexpected", unexpected), ("wrong shape", wrong)) if keys]
+        raise ValueError(f"weights: {path} does not fit {what}: " + "; ".join(parts))
+    network.load_state_dict(state, strict=True)
+    return network
 
 
 def efficientnet_lite0_weights_path() -> Path:
@@ -57,9 +91,7 @@ def efficientnet_lite0_classifier(weights: str | Path | None = None) -> torch.nn
 
     path = Path(weights) if weights is not None else efficientnet_lite0_weights_path()
     model = timm.create_model("tf_efficientnet_lite0", pretrained=False)
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    model.load_state_dict(lukemelas_to_timm(state), strict=True)
-    return model.eval()
+    return load_weights(model, path, lukemelas_to_timm, "EfficientNet-Lite0").eval()
 
 
 class Normalized(torch.nn.Module):

@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 from .models import GreyBoxSimilarity
-from .zoo import Normalized
+from .zoo import Normalized, load_weights
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -28,10 +28,7 @@ def _classifier(name: str, weights: str | Path | None) -> torch.nn.Module:
     builder = getattr(models, name)
     if weights is None or weights == "DEFAULT":
         return builder(weights=weights)  # "DEFAULT" downloads torchvision's ImageNet weights
-    network = builder(weights=None)
-    state = torch.load(Path(weights), map_location="cpu", weights_only=True)
-    network.load_state_dict(state.get("state_dict", state) if isinstance(state, dict) else state, strict=True)
-    return network
+    return load_weights(builder(weights=None), weights, what=f"torchvision's {name}")
 
 
 class _DenseNetFeatures(torch.nn.Module):

@@ -35,9 +35,9 @@ def main(argv: list[str] | None = None) -> str:
         subprocess.run([sys.executable, "-m", "axiomatic_search", "explain", str(folder / "query.jpg"),
                         str(folder / "result.jpg"), "--out", str(folder / "out"), "--quiet"], check=True)
         seconds = time.perf_counter() - started
-    peak_gb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2  # kB on Linux
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
     text = (f"axiomatic-search explain on two 3000×4000 JPEGs, default settings: peak resident memory "
-            f"{peak_gb:.2f} GB, {seconds:.0f} s wall\n")
+            f"{peak_kib * 1024 / 1e9:.2f} GB ({peak_kib / 1024**2:.2f} GiB), {seconds:.0f} s wall\n")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "cli_memory.md").write_text(text)
     print(text)

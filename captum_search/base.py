@@ -86,6 +86,15 @@ class SearchAttribution(Attribution):
         return (queries, results) if explain == "result" else (results, queries)
 
 
+def checked(attributions: torch.Tensor, what: str) -> torch.Tensor:
+    """``attributions`` if every value is finite, else an error naming ``what`` (the closed forms
+    check their outputs as the games check theirs)."""
+    if not torch.isfinite(attributions).all():
+        raise ValueError(f"{what} produced NaN or inf attributions: the backbone's feature maps or the head "
+                         "returned non-finite values for these inputs")
+    return attributions
+
+
 def require_gradient(output: torch.Tensor, what: str) -> None:
     """Raise a clear error when ``output`` does not depend differentiably on its input."""
     check_gradient(output, what, "use KernelSAM for heads without gradients")

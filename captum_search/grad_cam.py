@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from captum.attr import LayerGradCam
 
-from .base import SearchAttribution, require_gradient
+from .base import SearchAttribution, checked, require_gradient
 from .ig_sam import Head
 
 
@@ -36,4 +36,4 @@ class SearchGradCAM(SearchAttribution):
         with torch.enable_grad():
             require_gradient(similarity(explained), "the head")
         cam = LayerGradCam(similarity, self.model.backbone).attribute(explained, relu_attributions=self.relu)
-        return cam[:, 0].detach()
+        return checked(cam[:, 0].detach(), "SearchGradCAM")

@@ -8,9 +8,10 @@ from typing import Callable
 import torch
 from captum.attr import IntegratedGradients
 
+from axiomatic_search._checks import check_count
 from axiomatic_search.models import global_average_pool
 
-from .base import SearchAttribution, require_gradient
+from .base import SearchAttribution, checked, require_gradient
 
 Head = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -29,6 +30,7 @@ class IGSAM(SearchAttribution):
 
     def attribute(self, queries: torch.Tensor, results: torch.Tensor, baseline=None, explain: str = "result",
                   n_steps: int = 50, return_convergence_delta: bool = False):
+        n_steps = check_count(n_steps, "n_steps")
         fixed, explained = self.sides(queries, results, explain)
         with torch.no_grad():
             fixed_maps = self.feature_maps(fixed)
@@ -44,10 +46,12 @@ class IGSAM(SearchAttribution):
         with torch.enable_grad():
             require_gradient(similarity(ones.clone().requires_grad_(True), fixed_maps, maps, background), "the head")
         # captum repeats the additional arguments along with the interpolated masks
-        return IntegratedGradients(similarity).attribute(
+        found = IntegratedGradients(similarity).attribute(
             ones, baselines=torch.zeros_like(ones), additional_forward_args=(fixed_maps, maps, background),
             n_steps=n_steps, return_convergence_delta=return_convergence_delta,
         )
+        checked(found[0] if return_convergence_delta else found, "IGSAM")
+        return found
 
 
 def gap_head(metric) -> Head:

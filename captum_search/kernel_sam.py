@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from axiomatic_search._checks import as_generator
+from axiomatic_search._checks import budget_named, check_count, same_seed_per_item
 from axiomatic_search.estimators import KernelShap, KernelShapleyTaylor
 from axiomatic_search.factorised import FactorisedShapleyTaylor
 from axiomatic_search.feature_games import FeatureMapGame, SecondOrderFeatureMapGame
@@ -36,8 +36,9 @@ class KernelSAM(SearchAttribution):
 
     def attribute(self, queries: torch.Tensor, results: torch.Tensor, baseline=None, explain: str = "result",
                   n_samples: int = 5000, random_state: int | np.random.Generator | None = None) -> torch.Tensor:
+        n_samples = check_count(n_samples, "n_samples")
         fixed, explained = self.sides(queries, results, explain)
-        rng = as_generator(random_state)
+        fresh = same_seed_per_item(random_state)
         with torch.no_grad():
             fixed_maps, maps = self.feature_maps(fixed), self.feature_maps(explained)
             background = self.background_maps(explained, maps, baseline)
@@ -45,7 +46,8 @@ class KernelSAM(SearchAttribution):
         for k in range(len(maps)):
             query_maps, result_maps = (fixed_maps[k], maps[k]) if explain == "result" else (maps[k], fixed_maps[k])
             game = FeatureMapGame(self.model, query_maps, result_maps, background[k], explain=explain, head=self.head)
-            rows.append(self.estimator.estimate(game, min(n_samples, 2**game.n_players), random_state=rng).values)
+            with budget_named("n_samples"):
+                rows.append(self.estimator.estimate(game, min(n_samples, 2**game.n_players), random_state=fresh()).values)
         return torch.as_tensor(np.stack(rows), device=maps.device).reshape(len(maps), *maps.shape[2:])
 
 
@@ -63,8 +65,9 @@ class SecondOrderKernelSAM(SearchAttribution):
 
     def attribute(self, queries: torch.Tensor, results: torch.Tensor, query_baseline=None, result_baseline=None,
                   n_samples: int = 40_000, random_state: int | np.random.Generator | None = None) -> torch.Tensor:
+        n_samples = check_count(n_samples, "n_samples")
         queries, results = self.sides(queries, results, "result")
-        rng = as_generator(random_state)
+        fresh = same_seed_per_item(random_state)
         with torch.no_grad():
             query_maps, result_maps = self.feature_maps(queries), self.feature_maps(results)
             query_background = self.background_maps(queries, query_maps, query_baseline)
@@ -73,11 +76,12 @@ class SecondOrderKernelSAM(SearchAttribution):
         for k in range(len(query_maps)):
             game = SecondOrderFeatureMapGame(self.model, query_maps[k], result_maps[k], query_background[k],
                                              result_background[k], head=self.head)
-            if game.factorises:
-                budget = min(n_samples, 2**min(game.n_query, 60) + 2**min(game.n_result, 60))
-                result = FactorisedShapleyTaylor(within_share=0.0).estimate(game, budget, random_state=rng)
-            else:
-                result = KernelShapleyTaylor().estimate(game, min(n_samples, 2**min(game.n_players, 62)),
-                                                        random_state=rng)
+            with budget_named("n_samples"):
+                if game.factorises:
+                    budget = min(n_samples, 2**min(game.n_query, 60) + 2**min(game.n_result, 60))
+                    result = FactorisedShapleyTaylor(within_share=0.0).estimate(game, budget, random_state=fresh())
+                else:
+                    result = KernelShapleyTaylor().estimate(game, min(n_samples, 2**min(game.n_players, 62)),
+                                                            random_state=fresh())
             blocks.append(result.query_result_block)
         return torch.as_tensor(np.stack(blocks), device=query_maps.device)

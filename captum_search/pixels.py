@@ -5,9 +5,10 @@ from __future__ import annotations
 import torch
 from captum.attr import IntegratedGradients
 
+from axiomatic_search._checks import check_count
 from axiomatic_search.backgrounds import Blur
 
-from .base import SearchAttribution, as_batch
+from .base import SearchAttribution, as_batch, checked
 
 
 class SearchIntegratedGradients(SearchAttribution):
@@ -17,6 +18,7 @@ class SearchIntegratedGradients(SearchAttribution):
 
     def attribute(self, queries: torch.Tensor, results: torch.Tensor, baseline=None, explain: str = "result",
                   n_steps: int = 50, return_convergence_delta: bool = False):
+        n_steps = check_count(n_steps, "n_steps")
         fixed, explained = self.sides(queries, results, explain)
         if baseline is None or (isinstance(baseline, str) and baseline == "blur"):
             baseline = torch.cat([Blur(25)(image) for image in explained])
@@ -34,7 +36,9 @@ class SearchIntegratedGradients(SearchAttribution):
             maps = self.model.feature_maps(images)
             return self.model.head(fixed_maps, maps) if explain == "result" else self.model.head(maps, fixed_maps)
 
-        return IntegratedGradients(similarity).attribute(
+        found = IntegratedGradients(similarity).attribute(
             explained, baselines=baseline, additional_forward_args=(fixed_maps,), n_steps=n_steps,
             return_convergence_delta=return_convergence_delta,
         )
+        checked(found[0] if return_convergence_delta else found, "SearchIntegratedGradients")
+        return found

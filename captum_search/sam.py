@@ -7,7 +7,7 @@ import torch
 from axiomatic_search.correspondence import second_order_sam
 from axiomatic_search.models import cosine, global_average_pool
 
-from .base import SearchAttribution
+from .base import SearchAttribution, checked
 
 
 class SAM(SearchAttribution):
@@ -36,8 +36,11 @@ class SAM(SearchAttribution):
         sam = torch.einsum("bc,bchw->bhw", fixed_gap, maps - background) / (height * width)
         if self.model.metric is cosine:
             norms = fixed_gap.norm(dim=1) * global_average_pool(maps).norm(dim=1)
+            if (norms == 0).any():
+                raise ValueError("an embedding (GAP of the feature maps) has zero norm, so the cosine similarity is "
+                                 "undefined for this pair; use metric='dot' or check the inputs")
             sam = sam / norms[:, None, None]
-        return sam
+        return checked(sam, "SAM")
 
 
 class SecondOrderSAM(SearchAttribution):
@@ -56,4 +59,5 @@ class SecondOrderSAM(SearchAttribution):
             )
         a = self.background_maps(queries, query_maps, query_baseline)
         b = self.background_maps(results, result_maps, result_baseline)
-        return torch.stack([second_order_sam(query_maps[k], a[k], result_maps[k], b[k]) for k in range(len(a))])
+        return checked(torch.stack([second_order_sam(query_maps[k], a[k], result_maps[k], b[k]) for k in range(len(a))]),
+                       "SecondOrderSAM")

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import torch
 
+from axiomatic_search._checks import check_count
 from axiomatic_search.correspondence import SHAPLEY_TAYLOR_RATIO, integrated_hessians
 
-from .base import SearchAttribution
+from .base import SearchAttribution, checked
 from .ig_sam import Head
 
 __all__ = ["SHAPLEY_TAYLOR_RATIO", "SecondOrderIGSAM"]
@@ -25,13 +26,14 @@ class SecondOrderIGSAM(SearchAttribution):
 
     def attribute(self, queries: torch.Tensor, results: torch.Tensor, query_baseline=None,
                   result_baseline=None, n_steps: int = 16) -> torch.Tensor:
+        n_steps = check_count(n_steps, "n_steps")
         queries, results = self.sides(queries, results, "result")
         with torch.no_grad():
             query_maps, result_maps = self.feature_maps(queries), self.feature_maps(results)
             query_background = self.background_maps(queries, query_maps, query_baseline)
             result_background = self.background_maps(results, result_maps, result_baseline)
-        return torch.stack([
+        return checked(torch.stack([
             integrated_hessians(self.head, query_maps[k], query_background[k], result_maps[k], result_background[k],
                                 n_steps)
             for k in range(len(query_maps))
-        ])
+        ]), "SecondOrderIGSAM")

@@ -17,7 +17,7 @@ import numpy as np
 from lime.lime_image import ImageExplanation, LimeImageExplainer
 from sklearn.linear_model import Lasso
 
-from axiomatic_search._checks import as_generator, check_choice
+from axiomatic_search._checks import as_generator, check_choice, check_count
 from axiomatic_search.images import as_image_tensor, check_segmentation, slic_segments, to_numpy_image
 from axiomatic_search.masking import ImageMasker
 from axiomatic_search.models import SimilarityModel
@@ -26,12 +26,8 @@ from axiomatic_search.search_games import SecondOrderSearchGame, similarity_to
 
 
 def _rgb(image: object, name: str) -> np.ndarray:
-    """An ``(H, W, 3)`` float image (from a path, PIL image, array or tensor), refusing grayscale."""
-    tensor = as_image_tensor(image, name=name)
-    if tensor.shape[0] != 3:
-        raise ValueError(f"{name} is grayscale (shape {tuple(np.shape(image))}); lime_search needs RGB images: "
-                         "stack the channel 3 times")
-    return to_numpy_image(tensor)
+    """An ``(H, W, 3)`` float image in [0, 1] by the library's one input rule (greyscale repeated)."""
+    return to_numpy_image(as_image_tensor(image, name=name))
 
 
 class LimeSearchExplainer:
@@ -76,6 +72,8 @@ class LimeSearchExplainer:
             labels = check_segmentation(segmentation, *explained.shape[:2])
         else:
             labels = slic_segments(explained, **self.segmentation)
+        n_segments = int(labels.max()) + 1
+        check_count(num_samples, "num_samples", minimum=n_segments + 1)  # a surrogate over n segments: n + 1 samples
         seed = int(as_generator(random_state).integers(2**31 - 1))
         explainer = LimeImageExplainer(kernel_width=self.kernel_width, feature_selection=self.feature_selection,
                                        random_state=seed)
@@ -116,11 +114,15 @@ class SecondOrderLimeExplainer:
                                                 batch_size=batch_size)
         rng = as_generator(random_state)
         n, n_query = game.n_players, game.n_query
+        check_count(num_samples, "num_samples", minimum=n + 2)  # the whole pair, the empty pair, and n more
         coalitions = rng.integers(0, 2, size=(num_samples, n)).astype(bool)
         coalitions[0] = True
         coalitions[1] = False
         values = game(coalitions)
         energy = np.concatenate([_player_energy(game.query_masker), _player_energy(game.result_masker)])
+        if energy.sum() <= 0:
+            raise ValueError("query and result equal their background everywhere (background="
+                             f"{self.background!r}), so hiding players changes nothing; use another background")
         removed = (~coalitions) @ energy / energy.sum()
         weights = np.exp(-removed / self.kernel_width**2)
         rows, cols = np.meshgrid(np.arange(n_query), np.arange(n_query, n), indexing="ij")

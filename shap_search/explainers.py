@@ -22,7 +22,7 @@ from typing import Iterator, Sequence
 import numpy as np
 import shap
 
-from axiomatic_search._checks import as_generator, check_choice
+from axiomatic_search._checks import as_generator, budget_named, check_choice, check_count, same_seed_per_item
 from axiomatic_search.backgrounds import Background
 from axiomatic_search.correspondence import DEFAULT_BUDGET
 from axiomatic_search.explain import SECOND_ORDER_METHODS, explain_first_order, explain_second_order
@@ -104,7 +104,7 @@ class SearchExplainer:
         self,
         query: object,
         results: object,
-        max_evals: int = 5000,
+        max_evals: int | None = None,
         random_state: int | np.random.Generator | None = None,
         output: str = "pixels",
     ) -> shap.Explanation:
@@ -114,12 +114,18 @@ class SearchExplainer:
         value spread evenly over its pixels (so pixel values add up to ``v(N) − v(∅)``);
         ``output="players"``: values ``(B, n_players)`` per region for ``shap.plots.bar`` /
         ``waterfall`` (needs the same number of players in every explained image).
+        ``max_evals=None``: the paper's 5,000 for the sampling algorithms, all ``2^n`` coalitions for
+        ``"exact"`` (an explicit ``max_evals`` must allow them).
         """
         check_choice(output, ("pixels", "players"), "output")
+        if max_evals is None and self.algorithm != "exact":  # exact: None means all 2^n coalitions
+            max_evals = 5000
+        if max_evals is not None:
+            check_count(max_evals, "max_evals")
         if output == "players" and self.algorithm == "partition":
             raise ValueError("algorithm='partition' explains pixels; use output='pixels'")
         query_image = as_image_tensor(query, name="query")
-        rng = as_generator(random_state)
+        fresh = same_seed_per_item(random_state)  # a result's values do not depend on its place in the list
         images = _as_image_list(results, "results")
         explained_sizes = {tuple(image.shape) for image in (images if self.explain == "result" else [query_image])}
         if output == "pixels" and len(explained_sizes) != 1:
@@ -129,7 +135,8 @@ class SearchExplainer:
             )
         rows = []
         for result in images:
-            rows.append(self._explain_pair(query_image, result, max_evals=max_evals, rng=rng))
+            with budget_named("max_evals"):
+                rows.append(self._explain_pair(query_image, result, max_evals=max_evals, rng=fresh()))
         explained = [row[3] for row in rows]
         base = np.array([row[1] for row in rows])
         if output == "pixels":
@@ -233,14 +240,15 @@ class ShapleyTaylorExplainer:
         random_state: int | np.random.Generator | None = None,
     ) -> SecondOrderResult:
         factorised = isinstance(self.model, EmbeddingSimilarity) and self.method in ("auto", "factorised")
-        if max_evals is None:
+        if max_evals is None and self.method != "exact":
             max_evals = DEFAULT_BUDGET if factorised else 20_000
         game = (EmbeddingSearchGame if factorised else SecondOrderSearchGame).for_images(
             self.model, query, result, players=self.players, background=self.background,
             n_segments=self.n_segments, batch_size=self.batch_size,
         )
-        budget = None if self.method == "exact" else max_evals
-        return explain_second_order(game, budget, method=self.method, random_state=random_state)
+        budget = None if self.method == "exact" and max_evals is None else check_count(max_evals, "max_evals")
+        with budget_named("max_evals"):
+            return explain_second_order(game, budget, method=self.method, random_state=random_state)
 
 
 def to_shap_interactions(result: SecondOrderResult, names: Sequence[str] | None = None) -> shap.Explanation:

@@ -38,6 +38,15 @@ def test_explain_writes_the_figure_and_a_summary_with_a_counterfactual_backgroun
     assert 40 < passes <= 40 + 2 * 20 + 2  # the correspondence, two heatmaps and their v(∅), v(N)
 
 
+def test_a_first_order_budget_below_what_the_superpixels_need_is_one_line(photos, capsys):
+    code = cli.main(["explain", str(photos / "query.jpg"), str(photos / "result.png"), "--size", "48",
+                     "--segments", "8", "--first-budget", "5", "--quiet", "--out", str(photos / "out")])
+    assert code == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("axiomatic-search explain: error: --first-budget=5 is too small: Kernel SHAP over")
+    assert "\n" not in error
+
+
 @pytest.mark.parametrize("argv, message", [
     (["missing.jpg", "result.png"], "query: no such file"),
     (["text.jpg", "result.png"], "query: .*text.jpg is not an image file"),

@@ -130,9 +130,10 @@ def test_permutation_converges_to_exact():
 def test_efficiency_and_budget_for_every_estimator(n_players, seed, extra, which):
     game = relu_network_game(n_players, seed=seed % 97)
     estimator = [KernelShapleyTaylor(), PermutationShapleyTaylor(), KernelShap()][which]
-    budget = min(n_players + 2 + extra, 2**n_players)
-    if which == 1:  # one permutation needs about n + n(n - 1) coalitions
-        budget = max(budget, n_players * n_players + 2)
+    # the least each can do something with: one sampled coalition beyond the constraints, one
+    # permutation (about n + n(n - 1) coalitions), a coalition pair per free Shapley value
+    minimum = [n_players + 3, n_players * n_players + 2, 2 * n_players][which]
+    budget = min(max(n_players + 2 + extra, minimum), 2**n_players)
     calls = []
     counted = FunctionGame(lambda c: calls.append(len(c)) or game(c), n_players)
     result = estimator.estimate(counted, budget, random_state=seed)

@@ -23,8 +23,8 @@ FIGURES = {
     "captum_quickstart": ["first_order.png", "regions.png", "correspondence.png"],
 }
 SMALL = {
-    "shap_quickstart": "size = 64\nfirst_evals = 60\nsecond_evals = 120",
-    "lime_quickstart": "size = 64\nsamples = 40\nsecond_samples = 80",
+    "shap_quickstart": "size = 64\nfirst_evals = 100\nsecond_evals = 120",
+    "lime_quickstart": "size = 64\nsamples = 60\nsecond_samples = 80",
     "captum_quickstart": "size = 96\nig_steps = 4\nkernel_samples = 200\nsecond_samples = 150\npixel_steps = 8",
 }
 

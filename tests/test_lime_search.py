@@ -59,14 +59,13 @@ def test_same_random_state_same_explanation_and_global_rngs_untouched():
 
 def test_bad_inputs_get_clear_errors():
     explainer = LimeSearchExplainer()
-    with pytest.raises(ValueError, match="grayscale"):
-        explainer.explain_instance(QUERY[:, :, 0], RESULT, planted_model(), num_samples=10)
+    grey, stacked = (explainer.explain_instance(query, RESULT, planted_model(), num_samples=80, random_state=0)
+                     for query in (QUERY[:, :, 0], np.repeat(QUERY[:, :, :1], 3, axis=2)))
+    assert grey.local_exp == stacked.local_exp  # greyscale is RGB with equal channels, as everywhere
     with pytest.raises(ValueError, match="segmentation has shape"):
         explainer.explain_instance(QUERY, RESULT, planted_model(), segmentation=np.zeros((8, 8), int), num_samples=10)
     wrong = CallableSimilarity(lambda q, r: torch.zeros(len(r), 2))
     with pytest.raises(ValueError, match=r"returned shape \(\d+, 2\)"):
         explainer.explain_instance(QUERY, RESULT, wrong, segmentation=grid_segments(16, 16, 2), num_samples=10)
-    with pytest.raises(ValueError, match="grayscale"):
-        SecondOrderLimeExplainer(players=2).explain_instance(QUERY, RESULT[:, :, :1], planted_model(), num_samples=10)
     with pytest.raises(ValueError, match="kernel_width"):
         SecondOrderLimeExplainer(kernel_width=0)

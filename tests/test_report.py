@@ -36,7 +36,7 @@ def planted_report(tmp_path):
     result = query[:, ::-1].copy()
     model = EmbeddingSimilarity(colour_histogram, metric="dot")
     firsts = [explain_first_order(FirstOrderSearchGame.for_images(model, query, result, explain=side, players=4,
-                                                                  background="black"), budget=16, random_state=0)
+                                                                  background="black"), budget=40, random_state=0)
               for side in ("query", "result")]
     found = explain_correspondence(model, query, result, players=((2, 2), (2, 2)), method="exact", background="black")
     section = pair_section("query → mirrored query", query, result, firsts[0], firsts[1], found)

@@ -115,11 +115,11 @@ def test_segmentations():
 
 def test_bad_inputs_get_clear_errors():
     image = np.random.default_rng(0).random((8, 8, 3))
-    with pytest.raises(ValueError, match="segmentation has shape"):
-        ImageMasker(image, players=np.zeros((4, 4), dtype=int))
+    with pytest.raises(ValueError, match="players has shape"):
+        ImageMasker(image, players=np.zeros((4, 4), dtype=int))  # players as a label map
     with pytest.raises(ValueError, match="integer labels"):
         ImageMasker(image, players=np.zeros((8, 8)))
-    with pytest.raises(ValueError, match="must be uint8 or floating"):
+    with pytest.raises(ValueError, match="image has int32 pixels; pass uint8"):
         as_image_tensor(np.zeros((8, 8, 3), dtype=np.int32))
     with pytest.raises(ValueError, match=r"\(H, W, 3\)"):
         as_image_tensor(np.zeros((8, 8, 3, 2)))

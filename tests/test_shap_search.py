@@ -49,7 +49,7 @@ def players_of(algorithm: str, model, max_evals: int, **kwargs) -> shap.Explanat
     return explainer(QUERY, RESULT, max_evals=max_evals, random_state=0, output="players")
 
 
-@pytest.mark.parametrize("algorithm,max_evals,tolerance", [("exact", 0, 1e-8), ("kernel", 2**9, 1e-8),
+@pytest.mark.parametrize("algorithm,max_evals,tolerance", [("exact", None, 1e-8), ("kernel", 2**9, 1e-8),
                                                            ("permutation", 10000, 0.1)])
 def test_algorithms_equal_the_core_exact_values(algorithm, max_evals, tolerance):
     model = embedding_model()
@@ -84,7 +84,7 @@ def test_pixel_explanations_for_a_ranked_list_and_the_query_side():
 
 def test_counterfactual_background_explains_why_this_result_beats_that_one():
     model = embedding_model()
-    explanation = players_of("exact", model, 0, background=OTHER)
+    explanation = players_of("exact", model, None, background=OTHER)
     with torch.inference_mode():
         versus_other = model(torch.tensor(QUERY).permute(2, 0, 1)[None].float(),
                              torch.tensor(OTHER).permute(2, 0, 1)[None].float()).item()

@@ -51,10 +51,13 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as error:  # bad input found while checking it: one line, no traceback
         print(f"axiomatic-search {args.command}: error: {error}", file=sys.stderr)
         return 2
-    except ValueError as error:
-        if not str(error).startswith("budget="):  # a budget below what a sampler needs, found as it runs
+    except ValueError as error:  # a budget below what a sampler needs, found as it runs
+        message = str(error)
+        if message.startswith("budget="):
+            message = f"--budget: {message}"
+        elif not message.startswith(("--first-budget", "--budget-first")):
             raise
-        print(f"axiomatic-search {args.command}: error: --budget: {error}", file=sys.stderr)
+        print(f"axiomatic-search {args.command}: error: {message}", file=sys.stderr)
         return 2
 
 

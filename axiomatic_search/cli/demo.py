@@ -17,6 +17,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .._checks import budget_named
 from ..correspondence import explain_correspondence
 from ..data import sample_pair
 from ..explain import explain_first_order
@@ -63,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     first_game = FirstOrderSearchGame.for_images(model, query, result, n_segments=args.segments, batch_size=32)
     progress = False if args.quiet else None
-    first = explain_first_order(first_game, args.budget_first, random_state=args.seed, progress=progress)
+    with budget_named("--budget-first"):
+        first = explain_first_order(first_game, args.budget_first, random_state=args.seed, progress=progress)
     grey = explain_correspondence(model, query, result, players=players)
     black = explain_correspondence(model, query, result, players=players, method="factorised",
                                    budget=args.budget_second, random_state=args.seed, progress=progress)

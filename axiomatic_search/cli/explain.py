@@ -17,6 +17,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .._checks import budget_named
 from ..correspondence import DEFAULT_BUDGET, METHODS, explain_correspondence
 from ..exact import MAX_EXACT_PLAYERS
 from ..explain import explain_first_order
@@ -94,10 +95,11 @@ def explain_pair(model, query: np.ndarray, result: np.ndarray, background, args:
     """First order on both images, the correspondence, the figure: ``(summary, forward passes,
     the report's section)``."""
     progress = False if args.quiet else None
-    heatmaps = [explain_first_order(
-        FirstOrderSearchGame.for_images(model, query, result, explain=side, background=background,
-                                        n_segments=args.segments, batch_size=default_batch_size(model.device)),
-        args.first_budget, random_state=args.seed, progress=progress) for side in ("query", "result")]
+    with budget_named("--first-budget"):
+        heatmaps = [explain_first_order(
+            FirstOrderSearchGame.for_images(model, query, result, explain=side, background=background,
+                                            n_segments=args.segments, batch_size=default_batch_size(model.device)),
+            args.first_budget, random_state=args.seed, progress=progress) for side in ("query", "result")]
     found = explain_correspondence(model, query, result, players=args.players, method=args.method,
                                    budget=args.budget, background=background, random_state=args.seed,
                                    progress=progress)

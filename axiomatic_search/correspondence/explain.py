@@ -19,7 +19,7 @@ import time
 import numpy as np
 import torch
 
-from .._checks import check_budget, check_choice
+from .._checks import check_budget, check_choice, check_count
 from ..estimators import KernelShapleyTaylor, PermutationShapleyTaylor
 from ..exact import exact_shapley_taylor
 from ..factorised import EmbeddingSearchGame, FactorisedShapleyTaylor
@@ -85,6 +85,8 @@ def explain_correspondence(
     (4, 4)
     """
     method = auto_method(model) if check_choice(method, METHODS, "method") == "auto" else method
+    if budget is not None:  # checked whatever the method, so a wrong budget is never silently ignored
+        check_count(budget, "budget")
     # the grey-box methods mask feature maps: their maskers only lay out the players
     pixel_background = "black" if method in GREY_BOX_METHODS else background
     query_masker, result_masker = image_maskers(query, result, players, pixel_background, n_segments)
@@ -119,7 +121,9 @@ def _grey_box(model, method, query, result, query_masker, result_masker, backgro
 
 
 def _sampled(model, method, budget, query_masker, result_masker, batch_size, random_state, progress):
-    """``(SecondOrderResult, forward passes)`` of a sampling or enumeration method."""
+    """``(SecondOrderResult, forward passes)`` of a sampling or enumeration method; an explicit
+    budget is checked in forward passes, the unit the caller gave it in."""
+    explicit = budget is not None
     budget = DEFAULT_BUDGET if budget is None else check_budget(budget, 1, "a sampling method")
     backgrounds = max(query_masker.n_backgrounds, result_masker.n_backgrounds)
     if method == "factorised":
@@ -132,6 +136,11 @@ def _sampled(model, method, budget, query_masker, result_masker, batch_size, ran
         return _with_players(result, game), game.n_forward_passes
     game = SecondOrderSearchGame(model, query_masker, result_masker, batch_size=batch_size)
     per_coalition = backgrounds * (2 if isinstance(model, EmbeddingSimilarity) else 1)
+    needed = (2**game.n_players if method == "exact" else game.n_players + 3) * per_coalition
+    if explicit and budget < needed:
+        raise ValueError(f"budget={budget} is too small for method={method!r} over {game.n_players} players: it needs "
+                         f"at least {needed} forward passes ({per_coalition} per joint coalition"
+                         + (", every coalition enumerated)" if method == "exact" else ")"))
     total = 2**game.n_players if method == "exact" else max(1, budget // per_coalition)
     with progress_bar(total, f"correspondence ({method})", progress):
         if method == "exact":

@@ -36,12 +36,15 @@ class Estimator(ABC):
 
 
 def second_order_setup(
-    game: GameLike, budget: int, random_state: int | np.random.Generator | None, n_players: int | None
+    game: GameLike, budget: int, random_state: int | np.random.Generator | None, n_players: int | None,
+    sampled: int = 0,
 ) -> tuple[int, int, np.random.Generator]:
     """Validated ``(n_players, budget, generator)`` for an order-2 estimator: at least two
-    players, and a budget covering the ``n + 2`` constraint coalitions."""
+    players, and a budget covering the ``n + 2`` constraint coalitions and ``sampled`` more
+    (fewer than ``2^n`` in all never needed)."""
     n = n_players_of(game, n_players)
     if n < 2:
         raise ValueError(f"Shapley–Taylor pairs need at least 2 players, got n_players={n}")
-    budget = check_budget(budget, n + 2, f"the empty, grand and {n} singleton coalitions")
+    what = f"the empty, grand and {n} singleton coalitions" + (f" and {sampled} sampled one(s)" if sampled else "")
+    budget = check_budget(budget, min(n + 2 + sampled, 2**min(n, 62)), what)
     return n, budget, as_generator(random_state)

@@ -6,6 +6,8 @@ Weighted least squares of ``v(S) − v(∅)`` on the coalition indicator with th
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .._checks import as_generator, check_budget
@@ -34,7 +36,11 @@ def solve_constrained_linear(
         return start
     reduced = design[:, :-1] - design[:, -1:]  # φ = start + (u, −Σu): the constraint eliminated
     root_w = np.sqrt(weights)
-    coef = np.linalg.lstsq(root_w[:, None] * reduced, root_w * (targets - design @ start), rcond=None)[0]
+    coef, _, rank, _ = np.linalg.lstsq(root_w[:, None] * reduced, root_w * (targets - design @ start), rcond=None)
+    if rank < n - 1:
+        warnings.warn(f"rank-deficient Kernel SHAP design: the sampled coalitions pin down {rank} of the {n - 1} "
+                      "free values (a coalition and its complement count once); the rest take the minimum-norm "
+                      "solution around an even split: raise the budget", RuntimeWarning, stacklevel=3)
     return start + np.append(coef, -coef.sum())
 
 
@@ -104,7 +110,12 @@ class KernelShap(Estimator):
         enumerable = isinstance(budget, (int, np.integer)) and n < 62 and budget >= 2**n
         probes = 0 if enumerable else self.null_probes  # enumeration is exact: dummies get 0 anyway
         screen = (probes + 2) * (n + 1) if probes else 0
-        budget = check_budget(budget, 2 + screen, f"the empty and grand coalitions and {screen} null-player probes")
+        # n − 1 free values (efficiency fixes the last): as many sampled coalitions, twice as many when
+        # paired, since a coalition and its complement carry the same information
+        needed = min(2**n, 2 + screen + (n - 1) * (2 if self.paired else 1))
+        budget = check_budget(budget, needed, f"Kernel SHAP over {n} players (the empty and grand coalitions"
+                              + (f", {screen} null-player probes" if screen else "")
+                              + f" and {n - 1} {'pairs of ' if self.paired else ''}coalitions for {n - 1} free values)")
         rng = as_generator(random_state)
         null, spent = null_players(game, n, probes, rng)
         active = np.flatnonzero(~null)

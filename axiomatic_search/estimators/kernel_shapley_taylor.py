@@ -10,6 +10,8 @@ gradients without forming the design matrix (see ``pair_algebra``).
 
 from __future__ import annotations
 
+import warnings
+
 from math import comb
 
 import numpy as np
@@ -81,9 +83,14 @@ class KernelShapleyTaylor(Estimator):
         random_state: int | np.random.Generator | None = None,
         n_players: int | None = None,
     ) -> SecondOrderResult:
-        n, budget, rng = second_order_setup(game, budget, random_state, n_players)
+        n, budget, rng = second_order_setup(game, budget, random_state, n_players, sampled=1)
         mass = shapley_taylor_size_mass(n)
         design = stratified_design(n, budget - (n + 2), mass, rng, self.allocation_power)
+        free = n * (n - 1) // 2 - 1  # pair values once their total is fixed
+        if n > 2 and len(design.coalitions) < free and budget < 2**n:
+            warnings.warn(f"underdetermined kernel Shapley–Taylor design: {len(design.coalitions)} sampled coalitions for "
+                          f"{free} free pair values; pairs the samples do not pin down are shrunk towards the equal "
+                          f"split: a budget of {n + 2 + free} or more determines them all", RuntimeWarning, stacklevel=2)
         values = evaluate(game, np.concatenate([constraint_coalitions(n), design.coalitions]))
         empty, singles, full = values[0], values[1 : n + 1], values[n + 1]
         main = singles - empty
@@ -118,7 +125,7 @@ class KernelShapleyTaylor(Estimator):
             held_out = design.coalitions[fold].astype(np.float64)
             for k, shrinkage in enumerate(SHRINKAGE_GRID):
                 pairs = solve_pairs(training.coalitions, weights, targets[train], total, eigenvalues,
-                                    ridge=_ridge(training, mass, n, shrinkage), tol=1e-8)
+                                    ridge=_ridge(training, mass, n, shrinkage), tol=1e-8, warn=False)
                 residual = targets[fold] - design_times(held_out, pairs)
                 errors[k] += float(design.weights[fold] @ residual**2)
         return SHRINKAGE_GRID[int(np.argmin(np.round(errors / max(errors.max(), 1e-300), 12)))]

@@ -14,6 +14,8 @@ gives a closed-form preconditioner.
 
 from __future__ import annotations
 
+import warnings
+
 from math import comb
 from typing import Callable
 
@@ -89,6 +91,10 @@ def uniform_split(n_players: int, total: float) -> np.ndarray:
     return np.where(~np.eye(n_players, dtype=bool), total / max(n_pairs, 1), 0.0)
 
 
+CONVERGED = 1e-6
+"""Relative residual above which a conjugate-gradient solve warns that it did not converge."""
+
+
 def solve_pairs(
     coalitions: np.ndarray,
     weights: np.ndarray,
@@ -98,6 +104,7 @@ def solve_pairs(
     ridge: float = 0.0,
     tol: float = 1e-12,
     max_iter: int | None = None,
+    warn: bool = True,
 ) -> np.ndarray:
     """Weighted least squares for pair values under ``Σ_{i<j} Φ_ij = total``, exactly.
 
@@ -115,7 +122,7 @@ def solve_pairs(
         return design_transpose_times(coalitions, weights * design_times(coalitions, u))
 
     rhs = design_transpose_times(coalitions, weights * (targets - design_times(coalitions, start)))
-    return start + solve_normal_equations(gram, rhs, eigenvalues, ridge, tol, max_iter)
+    return start + solve_normal_equations(gram, rhs, eigenvalues, ridge, tol, max_iter, warn)
 
 
 def solve_normal_equations(
@@ -125,6 +132,7 @@ def solve_normal_equations(
     ridge: float = 0.0,
     tol: float = 1e-12,
     max_iter: int | None = None,
+    warn: bool = True,
 ) -> np.ndarray:
     """The pair matrix ``U ⊥ 1`` solving ``(G + ridge · E) U = rhs`` on ``1^⊥``.
 
@@ -132,7 +140,8 @@ def solve_normal_equations(
     zero-diagonal pair matrix. Conjugate gradients, preconditioned with ``((1 + ridge) E)^{-1}``
     where ``E`` is the kernel's expected Gram matrix, known in closed form on the three
     Johnson-scheme eigenspaces (exact for fully enumerated designs). Restricting to ``1^⊥``
-    keeps the pair total where the caller's starting point put it.
+    keeps the pair total where the caller's starting point put it. With ``warn``, a solve that
+    stops above a relative residual of ``CONVERGED`` says so (a RuntimeWarning with the figure).
     """
     n = len(rhs)
     n_pairs = n * (n - 1) // 2
@@ -149,16 +158,18 @@ def solve_normal_equations(
     def precondition(r: np.ndarray) -> np.ndarray:
         return apply_spectral(r, inverse)
 
+    raw_norm = np.sqrt(pairs_dot(rhs, rhs))
     rhs = rhs - eigen_components(rhs)[0]
     solution = np.zeros_like(rhs)
     residual = rhs.copy()
     rhs_norm = np.sqrt(pairs_dot(rhs, rhs))
-    if rhs_norm == 0.0 or n <= 2:
+    if rhs_norm <= 1e-12 * raw_norm or rhs_norm == 0.0 or n <= 2:  # nothing off the uniform split (to rounding)
         return solution
     z = precondition(residual)
     direction = z.copy()
     rz = pairs_dot(residual, z)
-    for _ in range(max_iter or 2 * n_pairs):
+    iterations = 0
+    for iterations in range(1, (max_iter or 2 * n_pairs) + 1):
         a_direction = normal(direction)
         curvature = pairs_dot(direction, a_direction)
         if curvature <= 0.0:
@@ -172,4 +183,9 @@ def solve_normal_equations(
         rz_next = pairs_dot(residual, z)
         direction = z + (rz_next / rz) * direction
         rz = rz_next
+    relative = float(np.sqrt(pairs_dot(residual, residual)) / rhs_norm)
+    if warn and relative > max(CONVERGED, tol):
+        warnings.warn(f"conjugate gradients stopped after {iterations} iterations at relative residual {relative:.1e} "
+                      f"(tolerance {tol:g}): the normal equations are singular or ill-conditioned; pairs the design "
+                      "does not determine keep the equal split", RuntimeWarning, stacklevel=4)
     return solution - eigen_components(solution)[0]
