@@ -18,6 +18,11 @@ from axiomatic_search.images import grid_segments
 from axiomatic_search.results import Correspondence
 
 
+def _first_image(image: object, name: str) -> np.ndarray:
+    """The first image of a ``(B, C, H, W)`` batch (or the image itself) for drawing."""
+    return display_image(image[0] if isinstance(image, torch.Tensor) and image.ndim == 4 else image, name)
+
+
 def _first_map(attributions: object) -> np.ndarray:
     values = torch.as_tensor(attributions).detach().cpu().double()
     if values.ndim == 3:
@@ -34,7 +39,7 @@ def regions(attributions: object, image: object, top: int = 10, value_label: str
     (``value_label`` names the values: SAM and Kernel SAM give Shapley values, GradCAM does not).
     ``image``: the explained image, ``(C, H, W)`` / ``(1, C, H, W)`` tensor or ``(H, W, 3)`` array."""
     values = _first_map(attributions)
-    picture = display_image(image[0] if isinstance(image, torch.Tensor) and image.ndim == 4 else image)
+    picture = _first_image(image, "image")
     labels = grid_segments(*picture.shape[:2], values.shape)
     return plot_regions(picture, labels, values.ravel(), top=top, path=path, value_label=value_label,
                         names=[f"cell {k}" for k in range(values.size)])
@@ -53,8 +58,7 @@ def correspondence(block: object, query: object, result: object, query_map: tupl
         raise ValueError(f"block has shape {tuple(values.shape)}; with query_map={tuple(query_map)} and "
                          f"result_map={result_map} it must be ({query_map[0] * query_map[1]}, "
                          f"{result_map[0] * result_map[1]})")
-    images = [display_image(side[0] if isinstance(side, torch.Tensor) and side.ndim == 4 else side, name)
-              for side, name in ((query, "query"), (result, "result"))]
+    images = [_first_image(side, name) for side, name in ((query, "query"), (result, "result"))]
     found = Correspondence(values.numpy(), method="captum", n_forward_passes=0,
                            query_players=_Cells(grid_segments(*images[0].shape[:2], tuple(query_map))),
                            result_players=_Cells(grid_segments(*images[1].shape[:2], result_map)))

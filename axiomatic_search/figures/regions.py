@@ -23,8 +23,7 @@ VALUE_LABEL = "similarity it adds (Shapley value)"
 
 def display_image(image: object, name: str = "image") -> np.ndarray:
     """Any image the library takes, as an ``(H, W, 3)`` float array in [0, 1] for ``imshow``."""
-    array = to_numpy_image(as_image_tensor(image, name=name))
-    return np.repeat(array, 3, axis=2) if array.shape[2] == 1 else array
+    return to_numpy_image(as_image_tensor(image, name=name))  # always RGB: greyscale is repeated
 
 
 def check_layout(labels: object, values: object, image: np.ndarray, name: str = "values") -> tuple[np.ndarray, np.ndarray]:
