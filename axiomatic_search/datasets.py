@@ -113,6 +113,23 @@ def voc_pairs(
     training image is the query (its class mask is the attention signal), the validation image
     the result. Images are bilinearly resized to ``size``; masks by nearest neighbour.
     """
+    plan = voc_pair_plan(root, model, year, n_pairs, size, min_fraction, seed, download, batch_size)
+    return [voc_pair(root, train, val, chosen, year, size) for train, val, chosen in plan]
+
+
+def voc_pair_plan(
+    root: str,
+    model,
+    year: str = "2012",
+    n_pairs: int | None = None,
+    size: int = 224,
+    min_fraction: float = 0.05,
+    seed: int = 0,
+    download: bool = False,
+    batch_size: int = 32,
+) -> list[tuple[int, int, int]]:
+    """``voc_pairs`` as ``(training index, validation index, class)`` triples, so that a
+    cluster's workers can each load their own pairs (``voc_pair``) from one plan."""
     from torchvision.datasets import VOCSegmentation
 
     rng = np.random.default_rng(seed)
@@ -132,8 +149,8 @@ def voc_pairs(
 
     train, val = load("train"), load("val")
     train_features, val_features = embed([img for img, _ in train]), embed([img for img, _ in val])
-    pairs = []
-    for v, (image, labels) in enumerate(val):
+    plan = []
+    for v, (_, labels) in enumerate(val):
         classes = [c for c in np.unique(labels) if 0 < c < 255 and (labels == c).mean() > min_fraction]
         if not classes:
             continue
@@ -142,13 +159,24 @@ def voc_pairs(
         if not candidates:
             continue
         similarity = train_features[candidates] @ val_features[v]
-        nearest = candidates[int(similarity.argmax())]
-        train_image, train_labels = train[nearest]
-        pairs.append(ImagePair(train_image, image, train_labels == chosen, labels == chosen,
-                               f"voc-{year}-val{v}-train{nearest}-class{chosen}"))
-        if n_pairs is not None and len(pairs) == n_pairs:
+        plan.append((candidates[int(similarity.argmax())], v, chosen))
+        if n_pairs is not None and len(plan) == n_pairs:
             break
-    return pairs
+    return plan
+
+
+def voc_pair(root: str, train: int, val: int, chosen: int, year: str = "2012", size: int = 224) -> ImagePair:
+    """One VOC pair of a ``voc_pair_plan``: training image ``train`` (the query) and validation
+    image ``val`` (the result), with class ``chosen``'s masks."""
+    from torchvision.datasets import VOCSegmentation
+
+    def load(split: str, index: int) -> tuple[np.ndarray, np.ndarray]:
+        image, labels = VOCSegmentation(root, year=year, image_set=split)[index]
+        return _resize_image(np.asarray(image.convert("RGB")), size), _resize_labels(np.asarray(labels), size)
+
+    (query, query_labels), (result, result_labels) = load("train", train), load("val", val)
+    return ImagePair(query, result, query_labels == chosen, result_labels == chosen,
+                     f"voc-{year}-val{val}-train{train}-class{chosen}")
 
 
 TRANSFORMS = ("permute", "flip", "zoom", "shift")

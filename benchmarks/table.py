@@ -1,7 +1,13 @@
 """Paper Table 1 on a chosen model and dataset: every method × faithfulness, inefficiency, mIoU,
 function evaluations and wall time per explanation.
 
-    python benchmarks/table.py [--pairs 30] [--size 128] [--dataset mosaic] [--out benchmarks/results]
+    python benchmarks/table.py [--pairs 30] [--size 128] [--out benchmarks/results]
+    python benchmarks/table.py --paper --dataset voc --voc-root DATA --address HOST:PORT --gpus-per-replica 1
+
+Pairs run on the dataset engine (``axiomatic_search.distributed``): Ray Data with one model
+replica per actor (a local Ray unless ``--address`` names a cluster), or ``--engine local``;
+each chunk of pairs is written to ``<out>/table-run-<dataset>/`` as it finishes, so an
+interrupted run resumes where it stopped. Every pair draws from its own seed.
 
 First order explains the result against the query. Second order projects the query's ground-truth
 mask onto the result. Background for v(∅): a 25 px blur (mean colour for LIME and SBSM, as in
@@ -21,11 +27,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 from axiomatic_search.backgrounds import Blur  # noqa: E402
 from axiomatic_search.baselines import sbsm, sbsm_second_order  # noqa: E402
-from axiomatic_search.datasets import mosaic_pairs  # noqa: E402
+from axiomatic_search.datasets import mosaic_pair, voc_pair, voc_pair_plan  # noqa: E402
+from axiomatic_search.distributed import ChunkWorker, read_results, run_chunks  # noqa: E402
+from axiomatic_search.distributed.store import open_run, write_chunk  # noqa: E402
 from axiomatic_search.explain import explain_first_order, explain_second_order  # noqa: E402
 from axiomatic_search.images import as_image_tensor, grid_segments  # noqa: E402
 from axiomatic_search.metrics import (  # noqa: E402
@@ -110,7 +119,7 @@ def second_order(name: str, model, pair, args, rng) -> tuple[np.ndarray, float |
     block = {
         "SAM": lambda: SecondOrderSAM(model).attribute(qt, rt, "blur", "blur"),
         "IG SAM": lambda: SecondOrderIGSAM(model).attribute(qt, rt, "blur", "blur", n_steps=8),
-        "KSAM": lambda: SecondOrderKernelSAM(model).attribute(qt, rt, "blur", "blur", n_samples=args.budget2,
+        "KSAM": lambda: SecondOrderKernelSAM(model).attribute(qt, rt, "blur", "blur", n_samples=args.budget_ksam,
                                                               random_state=rng),
     }[name]()[0].detach().double().numpy()
     side = int(round(np.sqrt(block.shape[0])))
@@ -125,46 +134,100 @@ def similarity(model, query, result) -> float:
         return float(model(as_image_tensor(query)[None], as_image_tensor(result)[None])[0])
 
 
-def run(args) -> dict:
-    model = efficientnet_lite0()
-    passes = BackbonePasses(model)
-    rng = np.random.default_rng(args.seed)
-    rows: dict[tuple[str, str, str], list[float]] = {}
+def pair_metrics(model, passes: BackbonePasses, pair, args, rng) -> list[dict]:
+    """Every method's metrics on one pair: ``{"metric", "order", "method", "value"}`` records."""
+    records = []
+
+    def add(metric: str, order: str, name: str, value: float) -> None:
+        records.append({"metric": metric, "order": order, "method": name, "value": float(value)})
+
     blur = lambda image: Blur(25)(as_image_tensor(image))[0]  # noqa: E731
-    for k, pair in enumerate(mosaic_pairs(args.pairs, size=args.size, seed=args.seed)):
-        full = similarity(model, pair.query, pair.result)
-        empty1 = similarity(model, pair.query, blur(pair.result))
-        empty2 = similarity(model, blur(pair.query), blur(pair.result))
-        for name in args.first:
-            passes.count, started = 0, time.perf_counter()
-            heat, total = first_order(name, model, pair, args, rng)
-            seconds, calls = time.perf_counter() - started, passes.count
-            rows.setdefault(("Faithfulness", "First", name), []).append(
-                first_order_faithfulness(model, pair.query, pair.result, heat))
-            if total is not None:
-                rows.setdefault(("Inefficiency", "First", name), []).append(abs(total - (full - empty1)))
-            rows.setdefault(("Backbone passes", "First", name), []).append(calls)
-            rows.setdefault(("Seconds", "First", name), []).append(seconds)
-        for name in args.second:
-            passes.count, started = 0, time.perf_counter()
-            projected, total = second_order(name, model, pair, args, rng)
-            seconds, calls = time.perf_counter() - started, passes.count
-            size = int(pair.result_mask.sum())
-            rows.setdefault(("Faithfulness", "Second", name), []).append(
-                second_order_faithfulness(model, pair.query, pair.result, pair.query_mask, projected, size))
-            rows.setdefault(("mIoU", "Second", name), []).append(label_propagation_miou(projected, pair.result_mask))
-            if total is not None:
-                rows.setdefault(("Inefficiency", "Second", name), []).append(abs(total - (full - empty2)))
-            rows.setdefault(("Backbone passes", "Second", name), []).append(calls)
-            rows.setdefault(("Seconds", "Second", name), []).append(seconds)
-        print(f"[{k + 1}/{args.pairs}] {pair.name}", file=sys.stderr, flush=True)
-    return rows
+    full = similarity(model, pair.query, pair.result)
+    empty1 = similarity(model, pair.query, blur(pair.result))
+    empty2 = similarity(model, blur(pair.query), blur(pair.result))
+    for name in args.first:
+        passes.count, started = 0, time.perf_counter()
+        heat, total = first_order(name, model, pair, args, rng)
+        seconds, calls = time.perf_counter() - started, passes.count
+        add("Faithfulness", "First", name, first_order_faithfulness(model, pair.query, pair.result, heat))
+        if total is not None:
+            add("Inefficiency", "First", name, abs(total - (full - empty1)))
+        add("Backbone passes", "First", name, calls)
+        add("Seconds", "First", name, seconds)
+    for name in args.second:
+        passes.count, started = 0, time.perf_counter()
+        projected, total = second_order(name, model, pair, args, rng)
+        seconds, calls = time.perf_counter() - started, passes.count
+        size = int(pair.result_mask.sum())
+        add("Faithfulness", "Second", name,
+            second_order_faithfulness(model, pair.query, pair.result, pair.query_mask, projected, size))
+        add("mIoU", "Second", name, label_propagation_miou(projected, pair.result_mask))
+        if total is not None:
+            add("Inefficiency", "Second", name, abs(total - (full - empty2)))
+        add("Backbone passes", "Second", name, calls)
+        add("Seconds", "Second", name, seconds)
+    return records
+
+
+def load_pair(args, row: list):
+    """The pair a chunk row names: ``[k]`` (the k-th mosaic pair) or ``[k, train, val, class]`` (VOC)."""
+    if args.dataset == "voc":
+        return voc_pair(args.voc_root, *row[1:], year=args.voc_year, size=args.size)
+    return mosaic_pair(row[0], size=args.size, seed=args.seed)
+
+
+class TableWorker(ChunkWorker):
+    """One model replica computing every method's metrics for a chunk of pairs."""
+
+    def __init__(self, out: str, device: str, settings: dict) -> None:
+        self.out, self.args = out, argparse.Namespace(**settings)
+        self.model = efficientnet_lite0(device=device)
+        self.passes = BackbonePasses(self.model)
+
+    def explain_chunk(self, chunk: int, rows: list) -> int:
+        records = []
+        for row in rows:
+            pair = load_pair(self.args, row)
+            rng = np.random.default_rng([self.args.seed, row[0]])  # per pair: chunks run anywhere, in any order
+            records += [{"pair": row[0], "name": pair.name, **record}
+                        for record in pair_metrics(self.model, self.passes, pair, self.args, rng)]
+        write_chunk(self.out, chunk, records)
+        return len(rows)
+
+
+def pair_rows(args) -> list[list]:
+    if args.dataset == "voc":  # the plan needs every image's embedding: made once, here
+        plan = voc_pair_plan(args.voc_root, efficientnet_lite0(), year=args.voc_year, n_pairs=args.pairs,
+                             size=args.size, seed=args.seed)
+        return [[k, *triple] for k, triple in enumerate(plan)]
+    return [[k] for k in range(args.pairs)]
+
+
+def run(args) -> dict:
+    """Every pair through the dataset engine (Ray Data, or this process), resumable in
+    ``args.out / "table-run-<dataset>"``; the metrics gathered per (metric, order, method)."""
+    settings = {key: (str(value) if isinstance(value, Path) else value) for key, value in vars(args).items()
+                if key not in ("out", "engine", "address", "replicas", "gpus_per_replica")}
+    folder = open_run(args.out / f"table-run-{args.dataset}", settings)
+    rows = pair_rows(args)
+    chunks = [rows[start : start + args.chunk_size] for start in range(0, len(rows), args.chunk_size)]
+    run_chunks(chunks, folder, TableWorker, {"settings": settings}, engine=args.engine, address=args.address,
+               replicas=args.replicas, gpus_per_replica=args.gpus_per_replica,
+               runtime_env={"env_vars": {"PYTHONPATH": str(ROOT)}})
+    found: dict[tuple[str, str, str], list[float]] = {}
+    for record in read_results(folder).itertuples():
+        found.setdefault((record.metric, record.order, record.method), []).append(record.value)
+    return found
 
 
 def markdown(rows: dict, args) -> str:
     methods = list(dict.fromkeys(list(args.first) + list(args.second)))
-    lines = [f"Table 1 on the offline mosaic benchmark: {args.pairs} pairs at {args.size} px, EfficientNet-Lite0 "
-             f"(GAP + cosine), budgets {args.budget} (first order) / {args.budget2} (second order); mean over pairs.",
+    source = (f"Pascal VOC {args.voc_year} (A.2)" if args.dataset == "voc" else "the offline mosaic benchmark")
+    lines = [f"Table 1 on {source}: {args.pairs} pairs at {args.size} px, EfficientNet-Lite0 (GAP + cosine), "
+             f"budgets {args.budget} (first order) / {args.budget2} (second order) / {args.budget_ksam} (second-order "
+             f"KSAM), SLIC {args.segments} segments (first order), second-order superpixel methods on a "
+             f"{args.grid} × {args.grid} grid, SBSM window {args.window} stride {args.stride}, IG {args.ig_steps} steps, "
+             f"seed {args.seed}; run on the dataset engine ({args.engine}); mean over pairs.",
              "", "| metric | order | " + " | ".join(methods) + " |", "|---|---|" + "---|" * len(methods)]
     for metric in ("Faithfulness", "Inefficiency", "mIoU", "Backbone passes", "Seconds"):
         for order in ("First", "Second"):
@@ -176,12 +239,23 @@ def markdown(rows: dict, args) -> str:
     return "\n".join(lines)
 
 
+PAPER = {"size": 224, "budget": 5000, "budget2": 20000, "budget_ksam": 40000, "segments": 50, "window": 20,
+         "stride": 3}
+"""The paper's settings (A.2): ``--paper`` sets them (a GPU cluster's run)."""
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--paper", action="store_true", help=f"the paper's settings: {PAPER}")
+    parser.add_argument("--dataset", default="mosaic", choices=("mosaic", "voc"))
+    parser.add_argument("--voc-root", default=None, help="a folder holding VOCdevkit (--dataset voc)")
+    parser.add_argument("--voc-year", default="2012")
     parser.add_argument("--pairs", type=int, default=30)
     parser.add_argument("--size", type=int, default=128)
     parser.add_argument("--budget", type=int, default=300, help="first-order evaluations (paper: 5,000)")
     parser.add_argument("--budget2", type=int, default=400, help="second-order evaluations (paper: 20,000)")
+    parser.add_argument("--budget-ksam", type=int, default=None, help="second-order KSAM samples (paper: 40,000; "
+                        "default: --budget2)")
     parser.add_argument("--segments", type=int, default=24)
     parser.add_argument("--grid", type=int, default=4, help="grid cells per side, second-order superpixel methods")
     parser.add_argument("--window", type=int, default=20)
@@ -190,8 +264,22 @@ def parse_args(argv=None):
     parser.add_argument("--first", nargs="+", default=list(FIRST), choices=FIRST)
     parser.add_argument("--second", nargs="+", default=list(SECOND), choices=SECOND)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--chunk-size", type=int, default=2, help="pairs per unit of work (and of resumption)")
+    parser.add_argument("--engine", default="ray", choices=("ray", "local"), help="Ray Data, or this process")
+    parser.add_argument("--address", default=None, help="a Ray cluster's address (default: a local Ray)")
+    parser.add_argument("--replicas", type=int, default=None, help="model replicas at once (default: what fits)")
+    parser.add_argument("--gpus-per-replica", type=float, default=0)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.paper:
+        for key, value in PAPER.items():
+            setattr(args, key, value)
+        args.budget_ksam = PAPER["budget_ksam"]
+    if args.budget_ksam is None:
+        args.budget_ksam = args.budget2
+    if args.dataset == "voc" and not args.voc_root:
+        parser.error("--dataset voc needs --voc-root (a folder holding VOCdevkit)")
+    return args
 
 
 def main(argv=None) -> str:

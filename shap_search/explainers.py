@@ -30,6 +30,7 @@ from axiomatic_search.factorised import EmbeddingSearchGame
 from axiomatic_search.images import as_image_tensor, to_numpy_image
 from axiomatic_search.masking import ImageMasker
 from axiomatic_search.models import EmbeddingSimilarity, SimilarityModel
+from axiomatic_search.pairs import first_order_pairs
 from axiomatic_search.results import FirstOrderResult, SecondOrderResult
 from axiomatic_search.search_games import FirstOrderSearchGame, SecondOrderSearchGame
 
@@ -133,10 +134,18 @@ class SearchExplainer:
                 f"the results have different sizes {sorted(explained_sizes)}; one shap.Explanation "
                 "needs equal sizes: resize them or explain them one at a time"
             )
-        rows = []
-        for result in images:
+        if self.algorithm == "kernel":  # Kernel SHAP's inputs batched across the results
             with budget_named("max_evals"):
-                rows.append(self._explain_pair(query_image, result, max_evals=max_evals, rng=fresh()))
+                found = first_order_pairs(self.model, [(query_image, result) for result in images], max_evals,
+                                          [fresh() for _ in images], self.explain, self.players, self.background,
+                                          self.n_segments, self.batch_size)
+            rows = [self._row(first, result if self.explain == "result" else query_image)
+                    for (first, _), result in zip(found, images)]
+        else:
+            rows = []
+            for result in images:
+                with budget_named("max_evals"):
+                    rows.append(self._explain_pair(query_image, result, max_evals=max_evals, rng=fresh()))
         explained = [row[3] for row in rows]
         base = np.array([row[1] for row in rows])
         if output == "pixels":
@@ -171,10 +180,15 @@ class SearchExplainer:
                 background=self.background, n_segments=self.n_segments, batch_size=self.batch_size,
             )
             first = explain_first_order(game, max_evals, method=self.algorithm, random_state=rng)
+        return self._row(first, explained)
+
+    @staticmethod
+    def _row(first: FirstOrderResult, explained) -> tuple:
+        """``(pixel heatmap, v(∅), player values, explained image, player area shares)``: each
+        player's value spread evenly over its pixels, so pixel values add up like shap's."""
         labels = first.players.labels
         areas = np.bincount(labels.ravel(), minlength=first.n_players)
-        # spread each player's value evenly over its pixels, so pixel values add up like shap's
-        return (first.values / areas)[labels], first.base_value, first.values, explained_image, areas / labels.size
+        return (first.values / areas)[labels], first.base_value, first.values, to_numpy_image(explained), areas / labels.size
 
     def _permutation(self, fixed, explained, max_evals: int, rng) -> FirstOrderResult:
         masker = SuperpixelMasker(explained, self.players, self.background, self.n_segments)
@@ -225,6 +239,9 @@ class ShapleyTaylorExplainer:
         batch_size: int = 64,
     ) -> None:
         check_choice(method, SECOND_ORDER_METHODS, "method")
+        if method == "factorised" and not isinstance(model, EmbeddingSimilarity):
+            raise TypeError(f"method='factorised' needs an embedding model (a dual encoder, scored by comparing "
+                            f"embeddings); model {model!r} only scores pairs: use method='kernel' or 'auto'")
         self.model = model
         self.players = players
         self.n_segments = n_segments
@@ -238,14 +255,25 @@ class ShapleyTaylorExplainer:
         result: object,
         max_evals: int | None = None,
         random_state: int | np.random.Generator | None = None,
-    ) -> SecondOrderResult:
+    ) -> SecondOrderResult | list[SecondOrderResult]:
+        """The pair's ``SecondOrderResult``; with a list (or ``(B, H, W, C)`` stack) of results,
+        a ranked list: one result each, every one from the same seed (as the single-pair call),
+        the query's masked embeddings computed once for the factorised method."""
+        if isinstance(result, (list, tuple)) or np.ndim(result) == 4:
+            fresh, cache = same_seed_per_item(random_state), {}
+            return [self._explain(query, item, max_evals, fresh(), cache) for item in _as_image_list(result, "result")]
+        return self._explain(query, result, max_evals, random_state, None)
+
+    def _explain(self, query, result, max_evals, random_state, query_cache) -> SecondOrderResult:
         factorised = isinstance(self.model, EmbeddingSimilarity) and self.method in ("auto", "factorised")
         if max_evals is None and self.method != "exact":
             max_evals = DEFAULT_BUDGET if factorised else 20_000
-        game = (EmbeddingSearchGame if factorised else SecondOrderSearchGame).for_images(
-            self.model, query, result, players=self.players, background=self.background,
-            n_segments=self.n_segments, batch_size=self.batch_size,
-        )
+        options = dict(players=self.players, background=self.background, n_segments=self.n_segments,
+                       batch_size=self.batch_size)
+        if factorised:
+            game = EmbeddingSearchGame.for_images(self.model, query, result, query_cache=query_cache, **options)
+        else:
+            game = SecondOrderSearchGame.for_images(self.model, query, result, **options)
         budget = None if self.method == "exact" and max_evals is None else check_count(max_evals, "max_evals")
         with budget_named("max_evals"):
             return explain_second_order(game, budget, method=self.method, random_state=random_state)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 import torch
 
 from axiomatic_search import FunctionGame
 
-torch.set_num_threads(2)
+# two cores: one thread each when pytest-xdist runs two workers side by side, both otherwise
+torch.set_num_threads(1 if os.environ.get("PYTEST_XDIST_WORKER") else 2)
 
 
 def relu_network_game(n_players: int, seed: int, bias: bool = True) -> FunctionGame:

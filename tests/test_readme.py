@@ -15,7 +15,7 @@ BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
 
 
 def test_the_readme_has_the_blocks_this_test_expects():
-    assert len(BLOCKS) == 6
+    assert len(BLOCKS) == 7
     for host in ("shap_search", "captum_search", "lime_search"):
         assert sum(f"from {host} import" in block for block in BLOCKS) == 1, host
 
@@ -34,8 +34,11 @@ def test_readme_block_runs(block, tmp_path, monkeypatch):
     import matplotlib.pyplot as plt
 
     plt.close("all")
-    if "found" in namespace:  # the correspondence block
+    if "found" in namespace and "explain_ranked" not in block:  # the correspondence block
         assert namespace["found"].block.shape == (16, 16) and abs(namespace["black"].second_order.efficiency_gap) < 1e-6
+    if "explain_ranked" in block:  # many pairs: the query's embeddings shared, pairs streamed
+        assert [found.n_forward_passes for found in namespace["ranked"]] == [200, 100, 100]
+        assert namespace["found"].index == 1 and namespace["found"].values.shape == (16,)
     if "from shap_search import" in block:
         assert namespace["joint"].efficiency_gap < 1e-6
         assert saved_at_150_dpi(tmp_path / "correspondence.png") and saved_at_150_dpi(tmp_path / "regions.png")

@@ -195,3 +195,21 @@ def test_superpixel_masker_refuses_another_image():
     masker = SuperpixelMasker(RESULT, players=3)
     with pytest.raises(ValueError, match="build a SuperpixelMasker for each image"):
         masker(np.ones(9, dtype=bool), OTHER)
+
+
+def test_a_ranked_list_of_results_shares_the_query_and_equals_single_calls():
+    model = embedding_model()
+    explainer = ShapleyTaylorExplainer(model, players=2, method="factorised")
+    ranked = explainer(QUERY, [RESULT, OTHER], max_evals=40, random_state=2)
+    alone = [explainer(QUERY, result, max_evals=40, random_state=2) for result in (RESULT, OTHER)]
+    for shared, single in zip(ranked, alone):
+        np.testing.assert_array_equal(shared.pairs, single.pairs)
+        np.testing.assert_array_equal(shared.main, single.main)
+    stacked = explainer(QUERY, np.stack([RESULT, OTHER]), max_evals=40, random_state=2)
+    np.testing.assert_array_equal(stacked[1].pairs, alone[1].pairs)
+    # Kernel SHAP over a ranked list: inputs batched across results, values as one call per result
+    first = SearchExplainer(model, players=3, batch_size=5)
+    together = first(QUERY, [RESULT, OTHER], max_evals=30, random_state=4, output="players")
+    for k, result in enumerate((RESULT, OTHER)):
+        single = first(QUERY, result, max_evals=30, random_state=4, output="players")
+        np.testing.assert_allclose(together.values[k], single.values[0], atol=1e-12)

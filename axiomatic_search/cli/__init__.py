@@ -3,6 +3,7 @@
     axiomatic-search demo [--out outputs]              the offline sample pair, end to end
     axiomatic-search explain QUERY RESULT [--method auto] [--out outputs]
     axiomatic-search search QUERY FOLDER [--top 3] [--out outputs]
+    axiomatic-search batch PAIRS.csv [--out outputs/batch] [--address HOST:PORT]
 
 Without a command it runs ``demo``. Bad input (a missing or unreadable file, an unknown method,
 a budget too small, a device that is not there) is one line on stderr naming the argument, and
@@ -14,10 +15,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import demo, explain, search
+from . import batch, demo, explain, search
 from .inputs import InputError
 
-COMMANDS = {"demo": demo, "explain": explain, "search": search}
+COMMANDS = {"demo": demo, "explain": explain, "search": search, "batch": batch}
 
 
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
@@ -32,7 +33,7 @@ def _plain(text: str) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="axiomatic-search", description=_plain(__doc__),
                                      formatter_class=_Formatter, allow_abbrev=False)
-    commands = parser.add_subparsers(dest="command", metavar="{demo,explain,search}")
+    commands = parser.add_subparsers(dest="command", metavar="{demo,explain,search,batch}")
     for name, module in COMMANDS.items():
         summary = _plain(module.__doc__.split("\n\n")[0]).split(": ", 1)[-1]
         module.add_arguments(commands.add_parser(name, help=summary, description=_plain(module.__doc__),

@@ -66,6 +66,7 @@ def explain_correspondence(
     batch_size: int | None = None,
     random_state: int | np.random.Generator | None = None,
     progress: bool | None = None,
+    query_cache: dict | None = None,
 ) -> Correspondence:
     """The query×result correspondence of an image pair.
 
@@ -76,7 +77,9 @@ def explain_correspondence(
     masked players become (``"blur"``, ``"mean"``, ``"black"``, a ``Background`` or a
     counterfactual image); for the grey-box methods, whose features it gives (``"zero"``: zero
     features). ``progress``: a tqdm bar of the game's evaluations (None: when stderr is a
-    terminal).
+    terminal). ``query_cache``: a dict shared by calls with one query and several results, so
+    the factorised method embeds the query's masked coalitions once (``explain_ranked`` passes
+    one; ``n_forward_passes`` then counts only what this call embedded).
 
     >>> from axiomatic_search.models import EmbeddingSimilarity
     >>> model = EmbeddingSimilarity(lambda x: x.flatten(2).mean(2), metric="dot")
@@ -98,7 +101,7 @@ def explain_correspondence(
         block, passes, full = _grey_box(model, method, query, result, query_masker, result_masker, background), 4, None
     else:
         full, passes = _sampled(model, method, budget, query_masker, result_masker, batch_size, random_state,
-                                progress)
+                                progress, query_cache)
         block = full.query_result_block
     return Correspondence(np.asarray(block, dtype=np.float64), method, passes, time.perf_counter() - started, full,
                           query_masker, result_masker)
@@ -120,14 +123,15 @@ def _grey_box(model, method, query, result, query_masker, result_masker, backgro
                          cell_weights(tuple(y.shape[1:]), result_masker.labels))
 
 
-def _sampled(model, method, budget, query_masker, result_masker, batch_size, random_state, progress):
+def _sampled(model, method, budget, query_masker, result_masker, batch_size, random_state, progress,
+             query_cache=None):
     """``(SecondOrderResult, forward passes)`` of a sampling or enumeration method; an explicit
     budget is checked in forward passes, the unit the caller gave it in."""
     explicit = budget is not None
     budget = DEFAULT_BUDGET if budget is None else check_budget(budget, 1, "a sampling method")
     backgrounds = max(query_masker.n_backgrounds, result_masker.n_backgrounds)
     if method == "factorised":
-        game = EmbeddingSearchGame(model, query_masker, result_masker, batch_size=batch_size)
+        game = EmbeddingSearchGame(model, query_masker, result_masker, batch_size=batch_size, query_cache=query_cache)
         check_budget(budget, backgrounds * constraint_budget(game.n_query, game.n_result),
                      f"the factorised design's constraints (∅, singletons, all players; {backgrounds} background(s))")
         # the whole budget on the query×result block; within-image pairs stay the regression's

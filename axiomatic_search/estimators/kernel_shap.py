@@ -122,15 +122,52 @@ class KernelShap(Estimator):
         if len(active) == 0:  # the game ignores everyone: v(N) = v(∅) and every value is 0
             ends = evaluate(game, np.array([np.zeros(n, bool), np.ones(n, bool)]))
             return FirstOrderResult(np.zeros(n), float(ends[0]), float(ends[1]), spent + 2)
-        design = stratified_design(len(active), budget - 2 - spent, shapley_size_mass(len(active)), rng,
-                                   paired=self.paired)
-        coalitions = np.zeros((2 + len(design.coalitions), n), dtype=bool)
-        coalitions[1] = True
-        coalitions[2:, active] = design.coalitions  # ignored players absent: they change nothing
-        values = evaluate(game, coalitions)
+        plan = KernelShapPlan.draw(n, active, budget - spent, rng, self.paired)
+        return plan.solve(evaluate(game, plan.coalitions), spent)
+
+    def plan(self, n_players: int, budget: int, random_state: int | np.random.Generator | None = None
+             ) -> "KernelShapPlan":
+        """The coalitions ``estimate`` would evaluate, drawn without a game, for callers that
+        evaluate many games' coalitions together (``explain_pairs`` batches them across pairs):
+        ``plan.solve(values)`` is then ``estimate``'s result. Needs ``null_probes=0`` (probing
+        depends on values).
+
+        >>> plan = KernelShap().plan(3, budget=8, random_state=0)
+        >>> plan.solve(plan.coalitions @ np.array([1.0, 2.0, 3.0])).values.round(8).tolist()
+        [1.0, 2.0, 3.0]
+        """
+        if self.null_probes:
+            raise ValueError("KernelShap.plan needs null_probes=0: the null-player screen depends on the game's values")
+        n = n_players_of(None, n_players)
+        needed = min(2**n, 2 + (n - 1) * (2 if self.paired else 1))
+        budget = check_budget(budget, needed, f"Kernel SHAP over {n} players (the empty and grand coalitions and "
+                              f"{n - 1} {'pairs of ' if self.paired else ''}coalitions for {n - 1} free values)")
+        return KernelShapPlan.draw(n, np.arange(n), budget, as_generator(random_state), self.paired)
+
+
+class KernelShapPlan:
+    """Kernel SHAP's coalitions (``∅``, ``N``, then the design over the ``active`` players) and
+    the regression that turns their values into Shapley values."""
+
+    def __init__(self, n_players: int, active: np.ndarray, design) -> None:
+        self.n_players, self.active, self.design = n_players, active, design
+        self.coalitions = np.zeros((2 + len(design.coalitions), n_players), dtype=bool)
+        self.coalitions[1] = True
+        self.coalitions[2:, active] = design.coalitions  # ignored players absent: they change nothing
+
+    @classmethod
+    def draw(cls, n_players: int, active: np.ndarray, budget: int, rng: np.random.Generator, paired: bool):
+        design = stratified_design(len(active), budget - 2, shapley_size_mass(len(active)), rng, paired=paired)
+        return cls(n_players, active, design)
+
+    def solve(self, values: np.ndarray, spent: int = 0) -> FirstOrderResult:
+        """Shapley values from the values of ``coalitions`` (``spent``: evaluations made before)."""
+        values = np.asarray(values, dtype=np.float64)
+        if values.shape != (len(self.coalitions),):
+            raise ValueError(f"values must have shape ({len(self.coalitions)},), one per coalition, got {values.shape}")
         empty, full = values[0], values[1]
-        shapley = np.zeros(n)
-        shapley[active] = solve_constrained_linear(
-            design.coalitions.astype(np.float64), design.weights, values[2:] - empty, total=full - empty
+        shapley = np.zeros(self.n_players)
+        shapley[self.active] = solve_constrained_linear(
+            self.design.coalitions.astype(np.float64), self.design.weights, values[2:] - empty, total=full - empty
         )
         return FirstOrderResult(shapley, float(empty), float(full), spent + len(values))

@@ -10,6 +10,7 @@ joint coalitions embeds both halves of each row).
 
 from __future__ import annotations
 
+import hashlib
 from abc import abstractmethod
 from typing import Callable
 
@@ -21,6 +22,18 @@ from ..games import Game
 from ..masking import Masker, image_maskers
 from ..progress import advance
 from ..models import EmbeddingSimilarity, metric_vectors
+
+
+def masker_fingerprint(masker: Masker) -> bytes:
+    """A digest of what a masker masks with: its input, backgrounds and player layout."""
+    digest = hashlib.blake2b(digest_size=16)
+    layout = getattr(masker, "labels", getattr(masker, "_groups", None))
+    for part in (masker.input, masker.backgrounds, layout):
+        if part is not None:
+            array = np.ascontiguousarray(torch.as_tensor(part).detach().cpu().numpy())
+            digest.update(f"{array.dtype}{array.shape}".encode())
+            digest.update(array.tobytes())
+    return digest.digest()
 
 
 class FactorisedGame(Game):
@@ -142,10 +155,16 @@ class EmbeddingSearchGame(FactorisedGame):
     the joint ``SecondOrderSearchGame`` does. ``batch_size`` counts model inputs;
     ``n_forward_passes`` counts the inputs embedded so far (a side coalition costs one per
     background of its side).
+
+    ``query_cache``: a dict shared by the games of one query and several results (a ranked
+    list): a batch of query coalitions embedded by one of them is reused by the others, keyed by
+    the coalitions and a fingerprint of the query masker (image, backgrounds, players), so a
+    cache handed a different query never answers for it.
     """
 
     def __init__(
-        self, model: EmbeddingSimilarity, query_masker: Masker, result_masker: Masker, batch_size: int = 64
+        self, model: EmbeddingSimilarity, query_masker: Masker, result_masker: Masker, batch_size: int = 64,
+        query_cache: dict | None = None,
     ) -> None:
         if not isinstance(model, EmbeddingSimilarity):
             raise TypeError(
@@ -165,6 +184,18 @@ class EmbeddingSearchGame(FactorisedGame):
         self.n_forward_passes = 0
         self.query_masker = query_masker.to(model.device)
         self.result_masker = result_masker.to(model.device)
+        self.query_cache = query_cache
+        self._query_key = masker_fingerprint(self.query_masker) if query_cache is not None else b""
+
+    def embed_query(self, coalitions: np.ndarray) -> torch.Tensor:
+        """As ``FactorisedGame.embed_query``, reusing ``query_cache`` when one is shared."""
+        if self.query_cache is None:
+            return super().embed_query(coalitions)
+        coalitions = np.asarray(coalitions, dtype=bool)
+        key = self._query_key + np.asarray(coalitions.shape).tobytes() + np.packbits(coalitions, axis=1).tobytes()
+        if key not in self.query_cache:
+            self.query_cache[key] = super().embed_query(coalitions)
+        return self.query_cache[key]
 
     @classmethod
     def for_images(
@@ -176,11 +207,13 @@ class EmbeddingSearchGame(FactorisedGame):
         background: object = "blur",
         n_segments: int = 50,
         batch_size: int = 64,
+        query_cache: dict | None = None,
     ) -> "EmbeddingSearchGame":
         """The factorised game of an image pair (default: a 4 × 4 grid on each image);
         ``players`` may be a ``(query, result)`` tuple: ``(2, 4)`` is a 2 × 2 query grid and a
         4 × 4 result grid, ``((2, 4), (2, 4))`` a 2 × 4 grid on both."""
-        return cls(model, *image_maskers(query, result, players, background, n_segments), batch_size=batch_size)
+        return cls(model, *image_maskers(query, result, players, background, n_segments), batch_size=batch_size,
+                   query_cache=query_cache)
 
     @torch.inference_mode()
     def _side(self, masker: Masker, coalitions: np.ndarray, side: str) -> torch.Tensor:
