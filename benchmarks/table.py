@@ -64,13 +64,13 @@ SECOND = ("SBSM", "LIME", "KSHAP", "SAM", "IG SAM", "KSAM", "random")
 
 
 def to_pixels(maps: torch.Tensor, size: int) -> np.ndarray:
-    return upsample(maps.detach().double().reshape(1, *maps.shape[-2:]), (size, size))[0, 0].numpy()
+    return upsample(maps.detach().cpu().double().reshape(1, *maps.shape[-2:]), (size, size))[0, 0].numpy()
 
 
 def first_order(name: str, model, pair, args, rng) -> tuple[np.ndarray, float | None]:
     """``(heatmap on the result, Σ attributions or None)``."""
     q, r = pair.query, pair.result
-    qt, rt = as_image_tensor(q)[None], as_image_tensor(r)[None]
+    qt, rt = as_image_tensor(q)[None].to(model.device), as_image_tensor(r)[None].to(model.device)
     if name == "SBSM":
         return sbsm(model, q, r, window=args.window, stride=args.stride), None
     if name == "PSHAP":
@@ -89,7 +89,7 @@ def first_order(name: str, model, pair, args, rng) -> tuple[np.ndarray, float | 
         return (result.values / areas)[result.players.labels], float(result.values.sum())
     if name == "Int. G.":
         a = SearchIntegratedGradients(model).attribute(qt, rt, n_steps=args.ig_steps)
-        return a[0].sum(0).detach().numpy(), float(a.sum())
+        return a[0].sum(0).detach().cpu().numpy(), float(a.sum())
     maps = {
         "GCAM": lambda: SearchGradCAM(model).attribute(qt, rt),
         "SAM": lambda: SAM(model).attribute(qt, rt, baseline="blur"),
@@ -115,13 +115,13 @@ def second_order(name: str, model, pair, args, rng) -> tuple[np.ndarray, float |
         game = SecondOrderSearchGame.for_images(model, q, r, players=args.grid)
         result = explain_second_order(game, args.budget2, random_state=rng)
         return result.project_mask(pair.query_mask), result.main.sum() + result.pair_values.sum()
-    qt, rt = as_image_tensor(q)[None], as_image_tensor(r)[None]
+    qt, rt = as_image_tensor(q)[None].to(model.device), as_image_tensor(r)[None].to(model.device)
     block = {
         "SAM": lambda: SecondOrderSAM(model).attribute(qt, rt, "blur", "blur"),
         "IG SAM": lambda: SecondOrderIGSAM(model).attribute(qt, rt, "blur", "blur", n_steps=8),
         "KSAM": lambda: SecondOrderKernelSAM(model).attribute(qt, rt, "blur", "blur", n_samples=args.budget_ksam,
                                                               random_state=rng),
-    }[name]()[0].detach().double().numpy()
+    }[name]()[0].detach().cpu().double().numpy()
     side = int(round(np.sqrt(block.shape[0])))
     cells = grid_segments(size, size, side)
     weights = np.bincount(cells[pair.query_mask], minlength=side * side) / np.bincount(cells.ravel())
@@ -131,7 +131,8 @@ def second_order(name: str, model, pair, args, rng) -> tuple[np.ndarray, float |
 
 def similarity(model, query, result) -> float:
     with torch.inference_mode():
-        return float(model(as_image_tensor(query)[None], as_image_tensor(result)[None])[0])
+        query, result = as_image_tensor(query)[None], as_image_tensor(result)[None]
+        return float(model(query.to(model.device), result.to(model.device))[0])
 
 
 def pair_metrics(model, passes: BackbonePasses, pair, args, rng) -> list[dict]:

@@ -242,3 +242,31 @@ def test_progress_counts_pairs_against_the_total_with_an_eta(dataset, tmp_path, 
     explain_dataset(folder / "pairs.csv", tmp_path, model="tiny_model:build", engine="local", progress=True, **OPTIONS)
     bar = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
     assert f"{count}/{count}" in bar and "pair/s" in bar and "<00:00" in bar  # done, rate, time left
+
+
+def test_a_run_folder_is_resumed_only_by_the_same_run(dataset, tmp_path):
+    folder, count = dataset
+    options = {**OPTIONS, "players": (2, 2)}  # a tuple reads back from run.json as a list: still the same run
+    with pytest.raises(ValueError, match="method"):
+        explain_dataset(folder / "pairs.csv", tmp_path / "run", model="tiny_model:build", engine="local",
+                        **{**options, "method": "bogus"})
+    assert not (tmp_path / "run").exists()  # refused before the folder was made
+    first = explain_dataset(folder / "pairs.csv", tmp_path / "run", model="tiny_model:build", engine="local",
+                            **options)
+    (tmp_path / "run" / ".chunk-0000001.deadbeef.tmp").write_bytes(b"half a chunk")
+    again = explain_dataset(folder / "pairs.csv", tmp_path / "run", model="tiny_model:build", engine="local",
+                            **options)
+    assert (first.computed, again.computed, again.skipped) == (count, 0, count)
+    assert not list((tmp_path / "run").glob("*.tmp"))  # a stopped run's temporary file is swept
+    rows = read_results(tmp_path / "run")
+    assert rows["forward_passes"][1] < rows["forward_passes"][0]  # chunk 0's pairs share their query's file
+    edited = folder / "edited.csv"  # as many rows, other pairs
+    lines = (folder / "pairs.csv").read_text().splitlines()
+    edited.write_text("\n".join([lines[0], lines[2], lines[1], *lines[3:]]) + "\n")
+    with pytest.raises(ValueError, match="holds a run with other settings.*pairs_sha256"):
+        explain_dataset(edited, tmp_path / "run", model="tiny_model:build", engine="local", **options)
+    (tmp_path / "run" / "run.json").unlink()
+    with pytest.raises(ValueError, match="holds chunk files but no run.json"):
+        explain_dataset(folder / "pairs.csv", tmp_path / "run", model="tiny_model:build", engine="local", **options)
+    with pytest.raises(TypeError, match="model: a dataset run needs"):
+        explain_dataset(folder / "pairs.csv", tmp_path / "other", model=lambda device: None, engine="local", **options)

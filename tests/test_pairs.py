@@ -97,14 +97,19 @@ def test_first_order_batched_across_pairs_equals_one_call_per_pair(model, photos
         assert found.explanation.players.labels.shape == (r if explain == "result" else q).shape[:2]
 
 
-def test_first_order_batches_a_pair_scorer_too(photos):
+@pytest.mark.parametrize("explain", ["result", "query"])
+def test_first_order_batches_a_pair_scorer_too_whatever_the_sizes(photos, explain):
     query, results = photos
-    pairs = [(results[0], results[1]), (results[2], results[0])]  # equal shapes, as this scorer needs
-    scorer = CallableSimilarity(lambda q, r: -((q.double() - r.double()) ** 2).flatten(1).mean(1))
-    batched = list(explain_pairs(scorer, pairs, order=1, players=2, budget=12, random_state=1, batch_size=5))
+    pairs = [(query, results[0]), (results[1], results[2]), (query, results[2])]  # fixed sides of two sizes
+    scorer = CallableSimilarity(lambda q, r: torch.tanh(3 * q.double().mean((1, 2, 3)))
+                                * r.double().flatten(1).pow(2).mean(1))
+    batched = list(explain_pairs(scorer, pairs, order=1, players=2, budget=12, explain=explain, random_state=1,
+                                 batch_size=5))
     for (q, r), found in zip(pairs, batched):
-        alone = explain_first_order(FirstOrderSearchGame.for_images(scorer, q, r, players=2), 12, random_state=1)
+        game = FirstOrderSearchGame.for_images(scorer, q, r, players=2, explain=explain)
+        alone = explain_first_order(game, 12, random_state=1)
         np.testing.assert_allclose(found.values, alone.values, atol=1e-12)
+        assert found.n_forward_passes == 12  # a pair scorer has no embedding to compute once
 
 
 def test_pairs_are_read_lazily_one_chunk_at_a_time(model):

@@ -14,10 +14,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..correspondence import METHODS
-from .inputs import InputError, check_device, check_positive
+import torch
 
-ORDER_METHODS = {1: ("auto", "kernel", "exact"), 2: METHODS}
+from ..correspondence import METHODS
+from ..pairs import ORDER_METHODS
+from .inputs import InputError, check_positive
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -58,8 +59,9 @@ def run(args: argparse.Namespace) -> int:
     if args.method not in ORDER_METHODS[args.order]:
         raise InputError(f"--method {args.method} does not explain --order {args.order}; "
                          f"choose from {', '.join(ORDER_METHODS[args.order])}")
-    if args.gpus_per_replica:
-        check_device("cuda")
+    if args.gpus_per_replica and args.address is None and not torch.cuda.is_available():
+        raise InputError(f"--gpus-per-replica {args.gpus_per_replica}: no CUDA GPU here for a local Ray; "
+                         "name a cluster with GPUs (--address) or leave it out")
     from ..distributed import explain_dataset, finished_pairs
 
     try:
@@ -72,9 +74,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"interrupted: {finished_pairs(args.out)} pairs are written to {args.out}; "
               "rerun the same command to explain the rest", file=sys.stderr)
         return 130
-    except ValueError as error:
+    except (ValueError, TypeError) as error:
         message = str(error)
-        if message.startswith(("pairs", str(args.pairs), "address", "out", "model", "budget")):
+        if message.startswith(("pairs", str(args.pairs), str(args.pairs.resolve()), "address", "out", "model",
+                               "budget", "players")):
             raise InputError(message) from None
         raise
     print(f"{done.pairs} pairs: {done.computed} explained now, {done.skipped} already there; "

@@ -12,6 +12,7 @@ chunks that are missing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
 import time
@@ -22,12 +23,15 @@ from typing import Callable, Iterable
 from tqdm.auto import tqdm
 
 from .._checks import check_choice, check_count
+from ..pairs import check_pair_options
 from ..progress import progress_enabled
 from .store import finished_chunks, open_run, require
 from .table import Pair, read_pairs
 from .worker import ChunkExplainer, ChunkWorker
 
 ENGINES = ("ray", "local")
+RETRIES = 3
+"""Restarts of a replica that died, and retries of its chunk, before the run fails."""
 
 
 @dataclass(frozen=True)
@@ -79,17 +83,18 @@ def explain_dataset(
     ValueError: pairs: no pairs to explain
     """
     check_choice(engine, ENGINES, "engine")
-    check_count(chunk_size, "chunk_size")
     check_count(size, "size")
+    check_pair_options(order, method, explain, chunk_size, budget, None)
     if not isinstance(random_state, int) or isinstance(random_state, bool):
         raise TypeError(f"random_state must be an int for a dataset run (each chunk starts from it), got {random_state!r}")
     if gpus_per_replica < 0 or cpus_per_replica <= 0:
         raise ValueError(f"gpus_per_replica must be ≥ 0 and cpus_per_replica > 0, got {gpus_per_replica}, {cpus_per_replica}")
     table = read_pairs(pairs)
-    settings = {"model": model if isinstance(model, str) else getattr(model, "__qualname__", repr(model)),
-                "order": order, "method": method, "players": players, "budget": budget, "background": background,
-                "n_segments": n_segments, "explain": explain, "size": size, "chunk_size": chunk_size,
-                "random_state": random_state, "pairs": len(table)}
+    listing = hashlib.sha256(json.dumps([[p.query, p.result] for p in table]).encode()).hexdigest()
+    settings = {"model": model_name(model), "order": order, "method": method, "players": players, "budget": budget,
+                "background": background, "n_segments": n_segments, "explain": explain, "size": size,
+                "chunk_size": chunk_size, "random_state": random_state, "pairs": len(table), "pairs_sha256": listing,
+                "device": "cuda" if gpus_per_replica else "cpu", "threads": max(1, int(cpus_per_replica))}
     options = {"order": order, "method": method, "players": players, "budget": budget, "background": background,
                "n_segments": n_segments, "explain": explain, "random_state": random_state}
     if address is not None:
@@ -141,6 +146,18 @@ def run_chunks(
     return total
 
 
+def model_name(model: str | Callable) -> str:
+    """How a run records its model: the zoo name or import path, or a callable's module and
+    qualified name (a lambda or a nested function has no name that a rerun could match)."""
+    if isinstance(model, str):
+        return model
+    module, name = getattr(model, "__module__", None), getattr(model, "__qualname__", None)
+    if not callable(model) or not module or not name or "<" in name:
+        raise TypeError(f"model: a dataset run needs a zoo name, a 'package.module:function' path or a function "
+                        f"defined at module level (its name identifies the run), got {model!r}")
+    return f"{module}:{name}"
+
+
 def check_address(address: str) -> None:
     """A ``host:port`` (or ``ray://host:port``) address that answers, or a ValueError naming it;
     ``"auto"`` is left to Ray (it finds the cluster this machine belongs to)."""
@@ -169,6 +186,8 @@ def _ray_rows(todo, out, worker, options, address, replicas, gpus_per_replica, c
             ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False,
                      runtime_env=runtime_env)
         except (ConnectionError, RuntimeError) as error:
+            if address is None:
+                raise RuntimeError(f"could not start a local Ray: {error}") from None
             raise ValueError(f"address: cannot join the Ray cluster at {address!r}: {error}") from None
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False
@@ -184,6 +203,7 @@ def _ray_rows(todo, out, worker, options, address, replicas, gpus_per_replica, c
     explained = dataset.map_batches(
         worker, batch_size=1, compute=ray.data.ActorPoolStrategy(size=replicas),
         num_gpus=gpus_per_replica or None, num_cpus=cpus_per_replica,
+        max_restarts=RETRIES, max_task_retries=RETRIES,  # a replica that dies every time ends the run
         fn_constructor_kwargs={"out": str(out), **options})
     for row in explained.iter_rows():
         yield int(row["pairs"])

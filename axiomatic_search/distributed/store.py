@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 from pathlib import Path
 
@@ -32,17 +33,25 @@ def chunk_path(out: Path, chunk: int) -> Path:
 
 
 def open_run(out: str | Path, settings: dict) -> Path:
-    """The output folder, created with ``settings`` or checked against the ones it holds."""
-    out = Path(out)
+    """The output folder, created with ``settings`` or checked against the ones it holds (a run
+    that wrote no chunk yet takes the new settings; chunks without settings are refused).
+    Temporary files of chunks that were being written when a run stopped are removed."""
+    out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    for stale in out.glob(".chunk-*.tmp"):
+        stale.unlink(missing_ok=True)
+    settings = json.loads(json.dumps(settings))  # as they will read back: tuples become lists
     path = out / SETTINGS
-    if path.exists():
+    if path.exists() and finished_chunks(out):
         held = json.loads(path.read_text())
         changed = sorted(key for key in set(held) | set(settings) if held.get(key) != settings.get(key))
         if changed:
             details = ", ".join(f"{key}: {held.get(key)!r} there, {settings.get(key)!r} now" for key in changed)
             raise ValueError(f"out: {out} holds a run with other settings ({details}); "
                              "use a new folder or the same settings to resume it")
+    elif finished_chunks(out):
+        raise ValueError(f"out: {out} holds chunk files but no {SETTINGS}: they cannot be told apart from "
+                         "another run's; use a new folder")
     else:
         path.write_text(json.dumps(settings, indent=2, sort_keys=True))
     return out
@@ -50,7 +59,8 @@ def open_run(out: str | Path, settings: dict) -> Path:
 
 def finished_chunks(out: str | Path) -> set[int]:
     """Chunks whose file is in ``out``."""
-    return {int(path.stem.split("-")[1]) for path in Path(out).glob(PATTERN)}
+    found = (re.fullmatch(r"chunk-(\d+)\.parquet", path.name) for path in Path(out).glob(PATTERN))
+    return {int(match.group(1)) for match in found if match}
 
 
 def finished_pairs(out: str | Path) -> int:
@@ -63,7 +73,7 @@ def write_chunk(out: str | Path, chunk: int, rows: list[dict]) -> Path:
     """Write one chunk's rows (one per pair) atomically."""
     pa, pq = require("pyarrow"), require("pyarrow.parquet")
     final = chunk_path(Path(out), chunk)
-    temporary = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
+    temporary = final.with_name(f".{final.stem}.{uuid.uuid4().hex}.tmp")
     pq.write_table(pa.Table.from_pylist(rows), temporary)
     os.replace(temporary, final)
     return final

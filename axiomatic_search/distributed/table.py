@@ -31,12 +31,13 @@ class Pair:
 
 def read_pairs(pairs: str | Path | Iterable[tuple[str, str]], check_files: bool = True) -> list[Pair]:
     """The pairs of a CSV file (a header with ``query`` and ``result`` columns) or of
-    ``(query, result)`` rows. A missing file, a duplicate pair, an empty list or a malformed
+    ``(query, result)`` rows, as absolute paths (a cluster's workers do not share the driver's
+    working folder). A missing file, a duplicate pair, an empty list or a malformed
     row is a ValueError naming the rows, raised before any pair is explained."""
     if isinstance(pairs, (str, Path)):
-        rows, where, base = _csv_rows(Path(pairs)), f"{pairs}", Path(pairs).parent
+        rows, where, base = _csv_rows(Path(pairs)), f"{pairs}", Path(pairs).resolve().parent
     else:
-        rows, where, base = list(pairs), "pairs", Path(".")
+        rows, where, base = list(pairs), "pairs", Path(".").resolve()
     found: list[Pair] = []
     for index, row in enumerate(rows):
         if isinstance(row, (str, bytes)) or not hasattr(row, "__len__") or len(row) != 2:

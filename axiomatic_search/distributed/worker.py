@@ -58,11 +58,12 @@ def versions() -> dict[str, str]:
             "python": platform.python_version()}
 
 
-def pair_row(explanation, query: str, result: str, settings: str, versions_text: str) -> dict:
+def pair_row(explanation, query: str, result: str, settings: str, versions_text: str,
+             first_method: str = "kernel") -> dict:
     """One Parquet row: the pair, its similarity, its values (flattened) and how they were made."""
     found = explanation.explanation
     if isinstance(found, FirstOrderResult):
-        values, base, full, main, method = found.values, found.base_value, found.full_value, None, "kernel"
+        values, base, full, main, method = found.values, found.base_value, found.full_value, None, first_method
     else:
         values, method = found.block, found.method
         second = found.second_order
@@ -105,14 +106,27 @@ class ChunkExplainer(ChunkWorker):
         self.versions_text = json.dumps(versions(), sort_keys=True)
 
     def explain_chunk(self, chunk: int, pairs: list[list]) -> int:
-        size = self.settings["size"]
-        images = [(load_image(query, size, "query")[0], load_image(result, size, "result")[0])
-                  for _, query, result in pairs]
-        started = time.perf_counter()
+        import torch
+
+        size, loaded = self.settings["size"], {}
+
+        def image(path: str, side: str):  # each file once per chunk: a repeated query is one object, shared
+            if path not in loaded:
+                loaded[path] = load_image(path, size, side)[0]
+            return loaded[path]
+
+        images = [(image(query, "query"), image(result, "result")) for _, query, result in pairs]
+        started, threads = time.perf_counter(), torch.get_num_threads()
+        torch.set_num_threads(self.settings["threads"])  # as many as a replica has, whichever the engine
+        try:
+            found = list(explain_pairs(self.model, images, chunk_size=len(images), progress=False, **self.options))
+        finally:
+            torch.set_num_threads(threads)
+        first_method = "exact" if self.options["method"] == "exact" else "kernel"
         rows = []
-        for explanation in explain_pairs(self.model, images, chunk_size=len(images), progress=False, **self.options):
+        for explanation in found:
             index, query, result = pairs[explanation.index]
-            rows.append(pair_row(explanation, query, result, self.settings_text, self.versions_text))
+            rows.append(pair_row(explanation, query, result, self.settings_text, self.versions_text, first_method))
             rows[-1]["pair"] = int(index)
         for row in rows:
             row["chunk_seconds"] = time.perf_counter() - started

@@ -110,12 +110,7 @@ class KernelShap(Estimator):
         enumerable = isinstance(budget, (int, np.integer)) and n < 62 and budget >= 2**n
         probes = 0 if enumerable else self.null_probes  # enumeration is exact: dummies get 0 anyway
         screen = (probes + 2) * (n + 1) if probes else 0
-        # n − 1 free values (efficiency fixes the last): as many sampled coalitions, twice as many when
-        # paired, since a coalition and its complement carry the same information
-        needed = min(2**n, 2 + screen + (n - 1) * (2 if self.paired else 1))
-        budget = check_budget(budget, needed, f"Kernel SHAP over {n} players (the empty and grand coalitions"
-                              + (f", {screen} null-player probes" if screen else "")
-                              + f" and {n - 1} {'pairs of ' if self.paired else ''}coalitions for {n - 1} free values)")
+        budget = self._checked_budget(budget, n, screen)
         rng = as_generator(random_state)
         null, spent = null_players(game, n, probes, rng)
         active = np.flatnonzero(~null)
@@ -139,10 +134,17 @@ class KernelShap(Estimator):
         if self.null_probes:
             raise ValueError("KernelShap.plan needs null_probes=0: the null-player screen depends on the game's values")
         n = n_players_of(None, n_players)
-        needed = min(2**n, 2 + (n - 1) * (2 if self.paired else 1))
-        budget = check_budget(budget, needed, f"Kernel SHAP over {n} players (the empty and grand coalitions and "
-                              f"{n - 1} {'pairs of ' if self.paired else ''}coalitions for {n - 1} free values)")
+        budget = self._checked_budget(budget, n, 0)
         return KernelShapPlan.draw(n, np.arange(n), budget, as_generator(random_state), self.paired)
+
+    def _checked_budget(self, budget: int, n: int, screen: int) -> int:
+        """``budget`` if it pays for ``∅``, ``N``, the ``screen`` and one coalition per free value
+        (``n − 1``: efficiency fixes the last), twice as many when paired (a coalition and its
+        complement carry the same information); else a ValueError saying what it must pay for."""
+        needed = min(2**n, 2 + screen + (n - 1) * (2 if self.paired else 1))
+        return check_budget(budget, needed, f"Kernel SHAP over {n} players (the empty and grand coalitions"
+                            + (f", {screen} null-player probes" if screen else "")
+                            + f" and {n - 1} {'pairs of ' if self.paired else ''}coalitions for {n - 1} free values)")
 
 
 class KernelShapPlan:

@@ -158,8 +158,8 @@ class EmbeddingSearchGame(FactorisedGame):
 
     ``query_cache``: a dict shared by the games of one query and several results (a ranked
     list): a batch of query coalitions embedded by one of them is reused by the others, keyed by
-    the coalitions and a fingerprint of the query masker (image, backgrounds, players), so a
-    cache handed a different query never answers for it.
+    the coalitions, the model, the number of backgrounds and a fingerprint of the query masker
+    (image, backgrounds, players), so a cache handed a different query never answers for it.
     """
 
     def __init__(
@@ -192,7 +192,8 @@ class EmbeddingSearchGame(FactorisedGame):
         if self.query_cache is None:
             return super().embed_query(coalitions)
         coalitions = np.asarray(coalitions, dtype=bool)
-        key = self._query_key + np.asarray(coalitions.shape).tobytes() + np.packbits(coalitions, axis=1).tobytes()
+        key = (self._query_key + np.asarray([*coalitions.shape, self.n_backgrounds, id(self.model)]).tobytes()
+               + np.packbits(coalitions, axis=1).tobytes())
         if key not in self.query_cache:
             self.query_cache[key] = super().embed_query(coalitions)
         return self.query_cache[key]

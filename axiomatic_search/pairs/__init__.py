@@ -5,7 +5,9 @@ embeddings shared.
 >>> from axiomatic_search.pairs import explain_pairs, explain_ranked
 """
 
-from .explain import FIRST_ORDER_BUDGET, PairExplanation, explain_pairs, explain_ranked
+from .explain import (FIRST_ORDER_BUDGET, ORDER_METHODS, PairExplanation, check_pair_options, explain_pairs,
+                      explain_ranked)
 from .first_order import first_order_pairs
 
-__all__ = ["FIRST_ORDER_BUDGET", "PairExplanation", "explain_pairs", "explain_ranked", "first_order_pairs"]
+__all__ = ["FIRST_ORDER_BUDGET", "ORDER_METHODS", "PairExplanation", "check_pair_options", "explain_pairs",
+           "explain_ranked", "first_order_pairs"]

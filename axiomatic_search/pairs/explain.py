@@ -7,13 +7,15 @@ images. Within a chunk:
 - first order (Kernel SHAP): the masked inputs of all the chunk's pairs are scored in shared
   batches (``first_order_pairs``);
 - second order: pairs with the same query (the same path, or the same object) share the
-  query's masked embeddings (the factorised method draws the query's coalitions first, from the
-  pair's own seed, so every result of a query asks for the same ones and only the first pays).
+  query's masked embeddings: the factorised method draws the query's coalitions first, from the
+  pair's own seed, so results with as many players as each other ask for the same ones and
+  only the first pays (how many depends on the result's player count).
 
 Every pair starts from the same seed (``random_state``), so a pair's explanation does not depend
-on its neighbours or its place in the list and equals the single-pair call; chunks are fixed
-runs of ``chunk_size`` consecutive pairs, so any caller that cuts the same chunks (the Ray path
-does) gets bit-identical values.
+on its place in the list and equals the single-pair call (bit for bit in second order; first
+order to the rounding of the model's batches, which mix pairs). Chunks are fixed runs of
+``chunk_size`` consecutive pairs, so a caller that cuts the same chunks on the same kind of
+device, threads and versions (the Ray path does) gets bit-identical values.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
@@ -30,7 +33,6 @@ from tqdm.auto import tqdm
 
 from .._checks import check_choice, check_count, same_seed_per_item
 from ..correspondence import explain_correspondence
-from ..correspondence.explain import DEFAULT_BUDGET as SECOND_ORDER_BUDGET
 from ..correspondence.explain import METHODS as CORRESPONDENCE_METHODS
 from ..models import EmbeddingSimilarity
 from ..explain import explain_first_order
@@ -44,6 +46,8 @@ from .first_order import first_order_pairs
 FIRST_ORDER_BUDGET = 5000
 """The paper's first-order budget (Sec. 6), the default for ``order=1``."""
 ORDERS = (1, 2)
+ORDER_METHODS = {1: ("auto", "kernel", "exact"), 2: CORRESPONDENCE_METHODS}
+"""The methods each order takes."""
 PRECISIONS = {"bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
@@ -99,8 +103,8 @@ def explain_pairs(
     grids, 2,000 forward passes for the sampling methods). ``progress``: a bar of pairs with an
     ETA (``total`` pairs, default ``len(pairs)`` where it has one). ``precision``:
     ``"bfloat16"`` or ``"float16"`` runs the torch forward passes under ``torch.autocast`` on
-    the model's device (mixed precision; values are still combined in float64), None as the
-    model is.
+    the model's device (mixed precision; values are still combined in float64; an ONNX Runtime
+    backbone ignores it, with a warning), None as the model is.
 
     >>> from axiomatic_search.models import EmbeddingSimilarity
     >>> model = EmbeddingSimilarity(lambda x: x.flatten(2).mean(2), metric="dot")
@@ -108,15 +112,10 @@ def explain_pairs(
     >>> [p.values.shape for p in explain_pairs(model, [(image, image)] * 2, players=2, budget=12, random_state=0)]
     [(4, 4), (4, 4)]
     """
-    if check_count(order, "order") not in ORDERS:
-        raise ValueError(f"order must be 1 (first order) or 2 (correspondence), got {order!r}")
-    check_choice(explain, ("result", "query"), "explain")
-    check_count(chunk_size, "chunk_size")
-    if precision is not None:
-        check_choice(precision, tuple(PRECISIONS), "precision")
-    if budget is not None:
-        check_count(budget, "budget")
-    check_choice(method, ("auto", "kernel", "exact") if order == 1 else CORRESPONDENCE_METHODS, "method")
+    check_pair_options(order, method, explain, chunk_size, budget, precision)
+    if precision is not None and type(getattr(model, "backbone", getattr(model, "embed", None))).__name__ == "OnnxBackbone":
+        warnings.warn(f"precision={precision!r} has no effect on an ONNX Runtime backbone (inference runs in ONNX "
+                      "Runtime, not torch); use backend='torch' for mixed precision", UserWarning, stacklevel=2)
     fresh = same_seed_per_item(random_state)
     batch_size = batch_size or default_batch_size(model.device)
     total = total if total is not None else (len(pairs) if hasattr(pairs, "__len__") else None)
@@ -137,6 +136,21 @@ def explain_pairs(
                 yield explanation
     finally:
         bar.close()
+
+
+def check_pair_options(order: int, method: str, explain: str, chunk_size: int, budget: int | None,
+                       precision: str | None) -> None:
+    """``explain_pairs``'s options checked, with errors naming them (a dataset run checks them
+    before it starts)."""
+    if check_count(order, "order") not in ORDERS:
+        raise ValueError(f"order must be 1 (first order) or 2 (correspondence), got {order!r}")
+    check_choice(explain, ("result", "query"), "explain")
+    check_count(chunk_size, "chunk_size")
+    check_choice(method, ORDER_METHODS[order], "method")
+    if precision is not None:
+        check_choice(precision, tuple(PRECISIONS), "precision")
+    if budget is not None:
+        check_count(budget, "budget")
 
 
 def explain_ranked(model, query: object, results: Iterable[object], **options) -> list[PairExplanation]:
@@ -215,4 +229,5 @@ def _similarity(model, query: object, result: object) -> float:
     return float(torch.as_tensor(model(q[None], r[None])).double().reshape(-1)[0])
 
 
-__all__ = ["FIRST_ORDER_BUDGET", "PairExplanation", "SECOND_ORDER_BUDGET", "explain_pairs", "explain_ranked"]
+__all__ = ["FIRST_ORDER_BUDGET", "ORDER_METHODS", "PairExplanation", "check_pair_options", "explain_pairs",
+           "explain_ranked"]

@@ -79,26 +79,26 @@ def _score_all(model: SimilarityModel, items: list[FirstOrderPair], explain: str
     for item in items:
         item.forward_passes = 1 if embedding else 0
     scored: list[list[torch.Tensor]] = [[] for _ in items]
-    pending: list[tuple[int, int, int, torch.Tensor]] = []  # (pair, first row, rows, masked inputs)
+    pending: list[tuple[int, int, torch.Tensor]] = []  # (pair, coalitions, masked inputs)
 
     def flush() -> None:
         if not pending:
             return
-        inputs = torch.cat([entry[3] for entry in pending])
+        inputs = torch.cat([entry[2] for entry in pending])
         if embedding:
             embedded = model.embeddings(inputs, side)
-            partners = torch.cat([fixed[k].expand(len(masked), -1) for k, _, _, masked in pending])
+            partners = torch.cat([fixed[k].expand(len(masked), -1) for k, _, masked in pending])
             scores = (model.compare(partners, embedded) if explain == "result" else model.compare(embedded, partners))
         else:
             partners = torch.cat([items[k].fixed.expand(len(masked), *items[k].fixed.shape)
-                                  for k, _, _, masked in pending])
+                                  for k, _, masked in pending])
             scores = model(partners, inputs) if explain == "result" else model(inputs, partners)
         scores = torch.as_tensor(scores)
         if scores.shape != (len(inputs),):
             raise ValueError(f"the similarity model returned shape {tuple(scores.shape)} for a batch of "
                              f"{len(inputs)} pairs; expected ({len(inputs)},)")
         offset = 0
-        for k, start, rows, masked in pending:  # values stay on the device until every batch is scored
+        for k, rows, masked in pending:  # values stay on the device until every batch is scored
             scored[k].append(scores[offset : offset + len(masked)].double().reshape(rows, -1).mean(dim=1))
             items[k].forward_passes += len(masked)
             offset += len(masked)
@@ -113,12 +113,21 @@ def _score_all(model: SimilarityModel, items: list[FirstOrderPair], explain: str
             chunk = coalitions[start : start + rows_per_batch]
             masked = item.masker.mask(chunk)
             masked = masked.reshape(-1, *masked.shape[2:])
-            queued = sum(len(entry[3]) for entry in pending)
-            if pending and (masked.shape[1:] != pending[0][3].shape[1:] or queued + len(masked) > batch_size):
+            if pending and not _fits(pending, k, masked, items, embedding, batch_size):
                 flush()
-            pending.append((k, start, len(chunk), masked))
+            pending.append((k, len(chunk), masked))
     flush()
     for k, item in enumerate(items):  # one copy back per pair
         item.values = torch.cat(scored[k]).cpu().numpy()
         if not np.isfinite(item.values).all():
             raise ValueError(f"the similarity of {model!r} is NaN or inf for some masked inputs")
+
+
+def _fits(pending: list, k: int, masked: torch.Tensor, items: list[FirstOrderPair], embedding: bool,
+          batch_size: int) -> bool:
+    """Whether pair ``k``'s masked inputs join the pending batch: room left, the same input shape
+    and, for a model scoring (fixed, masked) pairs, a fixed side of the same shape."""
+    first, _, inputs = pending[0]
+    if sum(len(entry[2]) for entry in pending) + len(masked) > batch_size or masked.shape[1:] != inputs.shape[1:]:
+        return False
+    return embedding or items[k].fixed.shape == items[first].fixed.shape
