@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from axiomatic_search.backgrounds import Blur  # noqa: E402
 from axiomatic_search.baselines import sbsm, sbsm_second_order  # noqa: E402
+from axiomatic_search.cli.batch import add_engine_options  # noqa: E402
 from axiomatic_search.datasets import mosaic_pair, voc_pair, voc_pair_plan  # noqa: E402
 from axiomatic_search.distributed import ChunkWorker, read_results, run_chunks  # noqa: E402
 from axiomatic_search.distributed.store import open_run, write_chunk  # noqa: E402
@@ -265,11 +266,7 @@ def parse_args(argv=None):
     parser.add_argument("--first", nargs="+", default=list(FIRST), choices=FIRST)
     parser.add_argument("--second", nargs="+", default=list(SECOND), choices=SECOND)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--chunk-size", type=int, default=2, help="pairs per unit of work (and of resumption)")
-    parser.add_argument("--engine", default="ray", choices=("ray", "local"), help="Ray Data, or this process")
-    parser.add_argument("--address", default=None, help="a Ray cluster's address (default: a local Ray)")
-    parser.add_argument("--replicas", type=int, default=None, help="model replicas at once (default: what fits)")
-    parser.add_argument("--gpus-per-replica", type=float, default=0)
+    add_engine_options(parser, chunk_size=2)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args(argv)
     if args.paper:

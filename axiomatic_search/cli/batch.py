@@ -38,13 +38,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="evaluations per pair (default: 5,000 for order 1, 2,000 forward passes for order 2)")
     parser.add_argument("--segments", type=int, default=50, help="SLIC superpixels (order 1)")
     parser.add_argument("--size", type=int, default=224, help="images are resized to size × size pixels")
-    parser.add_argument("--chunk-size", type=int, default=8, help="pairs per unit of work (and of resumption)")
     parser.add_argument("--seed", type=int, default=0, help="random_state of every pair")
+    add_engine_options(parser, chunk_size=8)
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def add_engine_options(parser: argparse.ArgumentParser, chunk_size: int) -> None:
+    """Where a dataset run's chunks go: the options ``batch`` and ``benchmarks/table.py`` share."""
+    parser.add_argument("--chunk-size", type=int, default=chunk_size, help="pairs per unit of work (and of resumption)")
     parser.add_argument("--engine", default="ray", choices=("ray", "local"), help="Ray Data, or this process")
     parser.add_argument("--address", default=None, help="a Ray cluster's address (default: a local Ray)")
     parser.add_argument("--replicas", type=int, default=None, help="model replicas at once (default: what fits)")
     parser.add_argument("--gpus-per-replica", type=float, default=0, help="GPUs per replica (then models run on cuda)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -31,6 +31,8 @@ from .worker import ChunkExplainer, ChunkWorker
 
 ENGINES = ("ray", "local")
 RETRIES = 3
+PAIR_OPTIONS = ("order", "method", "players", "budget", "background", "n_segments", "explain", "random_state")
+"""The run's settings that are ``explain_pairs`` options."""
 """Restarts of a replica that died, and retries of its chunk, before the run fails."""
 
 
@@ -95,8 +97,7 @@ def explain_dataset(
                 "background": background, "n_segments": n_segments, "explain": explain, "size": size,
                 "chunk_size": chunk_size, "random_state": random_state, "pairs": len(table), "pairs_sha256": listing,
                 "device": "cuda" if gpus_per_replica else "cpu", "threads": max(1, int(cpus_per_replica))}
-    options = {"order": order, "method": method, "players": players, "budget": budget, "background": background,
-               "n_segments": n_segments, "explain": explain, "random_state": random_state}
+    options = {key: settings[key] for key in PAIR_OPTIONS}  # what each replica hands explain_pairs
     if address is not None:
         if engine != "ray":
             raise ValueError(f"address: {address!r} names a Ray cluster; it needs engine='ray', not {engine!r}")
