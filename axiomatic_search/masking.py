@@ -8,6 +8,7 @@ values; the others take the background's.
 
 from __future__ import annotations
 
+import hashlib
 from abc import ABC, abstractmethod
 
 import numpy as np
@@ -61,6 +62,26 @@ class Masker(ABC):
         self.input = self.input.to(device)
         self.backgrounds = self.backgrounds.to(device)
         return self
+
+    def masked_batch(self, coalitions: torch.Tensor, repeat: int | None = None) -> object:
+        """The model's batch for ``(b, n_players)`` coalitions: ``b · K`` masked inputs, coalition
+        by coalition (``repeat``: each coalition's ``K = 1`` input repeated that many times, to
+        pair with another side's backgrounds)."""
+        masked = self.mask(coalitions)
+        if repeat is not None:
+            masked = masked.expand(-1, repeat, *masked.shape[2:])
+        return masked.reshape(-1, *masked.shape[2:])
+
+    def fingerprint(self) -> bytes:
+        """A digest of what this masker masks with: its input, backgrounds and player layout."""
+        digest = hashlib.blake2b(digest_size=16)
+        layout = getattr(self, "labels", getattr(self, "_groups", None))
+        for part in (self.input, self.backgrounds, layout):
+            if part is not None:
+                array = np.ascontiguousarray(torch.as_tensor(part).detach().cpu().numpy())
+                digest.update(f"{array.dtype}{array.shape}".encode())
+                digest.update(array.tobytes())
+        return digest.digest()
 
 
 class ImageMasker(Masker):

@@ -82,6 +82,16 @@ def get_metric(metric: str | Metric) -> Metric:
     return METRICS[check_choice(metric, tuple(METRICS), "metric")]
 
 
+def batch_of_one(item: object) -> object:
+    """A batch holding one model input: ``[text]`` for a string, ``item[None]`` for a tensor."""
+    return [item] if isinstance(item, str) else item[None]
+
+
+def repeated(item: object, count: int) -> object:
+    """A batch of ``count`` copies of one model input (a string or a tensor, without copying)."""
+    return [item] * count if isinstance(item, str) else item.expand(count, *item.shape)
+
+
 def _device_of(module: object) -> torch.device:
     if isinstance(module, torch.nn.Module):
         for parameter in module.parameters():
@@ -102,12 +112,12 @@ class SimilarityModel(ABC):
         """Similarity of each (query, result) pair."""
 
     def fix_query(self, query: Tensor) -> Callable[[Tensor], Tensor]:
-        """A scorer of result batches against one fixed query ``(C, H, W)``."""
-        return lambda results: self(query.expand(len(results), *query.shape), results)
+        """A scorer of result batches against one fixed query (a ``(C, H, W)`` image or a string)."""
+        return lambda results: self(repeated(query, len(results)), results)
 
     def fix_result(self, result: Tensor) -> Callable[[Tensor], Tensor]:
         """A scorer of query batches against one fixed result."""
-        return lambda queries: self(queries, result.expand(len(queries), *result.shape))
+        return lambda queries: self(queries, repeated(result, len(queries)))
 
 
 class CallableSimilarity(SimilarityModel):
@@ -190,11 +200,11 @@ class EmbeddingSimilarity(SimilarityModel):
         return self.compare(self.embeddings(queries, "query"), self.embeddings(results, "result"))
 
     def fix_query(self, query: Tensor) -> Callable[[Tensor], Tensor]:
-        fixed = self.embeddings(query[None], "query")
+        fixed = self.embeddings(batch_of_one(query), "query")
         return lambda results: self.compare(fixed.expand(len(results), -1), self.embeddings(results, "result"))
 
     def fix_result(self, result: Tensor) -> Callable[[Tensor], Tensor]:
-        fixed = self.embeddings(result[None], "result")
+        fixed = self.embeddings(batch_of_one(result), "result")
         return lambda queries: self.compare(self.embeddings(queries, "query"), fixed.expand(len(queries), -1))
 
 

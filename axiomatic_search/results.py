@@ -161,6 +161,21 @@ class Correspondence:
         """For each query player, the result player it interacts with most."""
         return self.block.argmax(axis=1)
 
+    def strongest_pairs(self, k: int = 5) -> list[tuple[object, object, float]]:
+        """The ``k`` largest interactions as ``(query player, result player, value)``, strongest
+        first; players are named by their words for text, by their index otherwise.
+
+        >>> Correspondence(np.array([[0.0, 2.0], [1.0, 0.0]]), "exact", 8).strongest_pairs(1)
+        [(0, 1, 2.0)]
+        """
+        order = np.argsort(-self.block, axis=None, kind="stable")[:k]
+        names = [getattr(players, "words", None) for players in (self.query_players, self.result_players)]
+        pairs = []
+        for row, col in zip(*np.unravel_index(order, self.block.shape)):
+            pairs.append((names[0][row] if names[0] else int(row), names[1][col] if names[1] else int(col),
+                          float(self.block[row, col])))
+        return pairs
+
     def project(self, query_weights: np.ndarray) -> np.ndarray:
         """A weighting of query players projected onto result players."""
         weights = np.asarray(query_weights, dtype=np.float64)

@@ -57,9 +57,9 @@ class FirstOrderSearchGame(Game):
         self.masker = masker.to(model.device)
         if isinstance(masker, ImageMasker):
             fixed = as_image_tensor(fixed, name="query" if explain == "result" else "result")
-        elif not isinstance(fixed, torch.Tensor):
+        elif not isinstance(fixed, (torch.Tensor, str)):  # a string is the other side of a text pair
             fixed = torch.as_tensor(np.asarray(fixed), dtype=torch.float32)
-        self.fixed = fixed.to(model.device)
+        self.fixed = fixed.to(model.device) if isinstance(fixed, torch.Tensor) else fixed
         with torch.inference_mode():
             self._scorer = model.fix_query(self.fixed) if explain == "result" else model.fix_result(self.fixed)
 
@@ -84,8 +84,7 @@ class FirstOrderSearchGame(Game):
 
     @torch.inference_mode()
     def _evaluate(self, coalitions: np.ndarray) -> np.ndarray:
-        masked = self.masker.mask(torch.from_numpy(coalitions).to(self.model.device))
-        flat = masked.reshape(-1, *masked.shape[2:])
+        flat = self.masker.masked_batch(torch.from_numpy(coalitions).to(self.model.device))
         return _scores(self._scorer, flat).reshape(len(coalitions), -1).mean(dim=1).cpu().numpy()
 
 
@@ -124,11 +123,9 @@ class SecondOrderSearchGame(Game):
     @torch.inference_mode()
     def _evaluate(self, coalitions: np.ndarray) -> np.ndarray:
         tensor = torch.from_numpy(coalitions).to(self.model.device)
-        queries = self.query_masker.mask(tensor[:, : self.n_query])
-        results = self.result_masker.mask(tensor[:, self.n_query :])
-        k = max(queries.shape[1], results.shape[1])
-        queries = queries.expand(-1, k, *queries.shape[2:]).reshape(-1, *queries.shape[2:])
-        results = results.expand(-1, k, *results.shape[2:]).reshape(-1, *results.shape[2:])
+        k = max(self.query_masker.n_backgrounds, self.result_masker.n_backgrounds)
+        queries = self.query_masker.masked_batch(tensor[:, : self.n_query], k if self.query_masker.n_backgrounds < k else None)
+        results = self.result_masker.masked_batch(tensor[:, self.n_query :], k if self.result_masker.n_backgrounds < k else None)
         scores = _scores(lambda batch: self.model(batch, results), queries)
         return scores.reshape(len(coalitions), k).mean(dim=1).cpu().numpy()
 

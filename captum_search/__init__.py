@@ -18,7 +18,8 @@ from .kernel_sam import KernelSAM, SecondOrderKernelSAM
 from .pixels import SearchIntegratedGradients
 from .sam import SAM, SecondOrderSAM
 from .second_order_ig import SHAPLEY_TAYLOR_RATIO, SecondOrderIGSAM
+from .text import TextSimilarityIntegratedGradients
 
 __all__ = ["IGSAM", "KernelSAM", "SAM", "SHAPLEY_TAYLOR_RATIO", "SearchAttribution", "SearchGradCAM",
-           "SearchIntegratedGradients", "SecondOrderIGSAM", "SecondOrderKernelSAM", "SecondOrderSAM", "gap_head",
-           "upsample"]
+           "SearchIntegratedGradients", "SecondOrderIGSAM", "SecondOrderKernelSAM", "SecondOrderSAM",
+           "TextSimilarityIntegratedGradients", "gap_head", "upsample"]

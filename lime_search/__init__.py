@@ -10,5 +10,6 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 
 from . import plots
 from .explainers import LimeSearchExplainer, SecondOrderLimeExplainer
+from .text import LimeTextSearchExplainer
 
-__all__ = ["LimeSearchExplainer", "SecondOrderLimeExplainer"]
+__all__ = ["LimeSearchExplainer", "LimeTextSearchExplainer", "SecondOrderLimeExplainer"]

@@ -13,6 +13,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 from . import plots
 from .explainers import SearchExplainer, ShapleyTaylorExplainer, to_shap_interactions
 from .maskers import SuperpixelMasker, similarity_to
+from .text import TextSearchExplainer
 
-__all__ = ["SearchExplainer", "ShapleyTaylorExplainer", "SuperpixelMasker", "plots", "similarity_to",
-           "to_shap_interactions"]
+__all__ = ["SearchExplainer", "ShapleyTaylorExplainer", "SuperpixelMasker", "TextSearchExplainer", "plots",
+           "similarity_to", "to_shap_interactions"]

@@ -80,7 +80,7 @@ def test_unknown_method_or_model_and_abbreviations_are_refused_by_the_parser(pho
 def test_help_lists_the_commands_and_shows_defaults(capsys):
     with pytest.raises(SystemExit):
         cli.main(["--help"])
-    assert "{demo,explain,search,batch}" in capsys.readouterr().out
+    assert "{demo,explain,search,batch,explain-text,search-text}" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         cli.main(["explain", "--help"])
     text = capsys.readouterr().out

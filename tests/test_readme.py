@@ -15,7 +15,7 @@ BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
 
 
 def test_the_readme_has_the_blocks_this_test_expects():
-    assert len(BLOCKS) == 7
+    assert len(BLOCKS) == 8
     for host in ("shap_search", "captum_search", "lime_search"):
         assert sum(f"from {host} import" in block for block in BLOCKS) == 1, host
 
@@ -39,6 +39,12 @@ def test_readme_block_runs(block, tmp_path, monkeypatch):
     if "explain_ranked" in block:  # many pairs: the query's embeddings shared, pairs streamed
         assert [found.n_forward_passes for found in namespace["ranked"]] == [200, 100, 100]
         assert namespace["found"].index == 1 and namespace["found"].values.shape == (16,)
+    if "axiomatic_search.text" in block:  # text: the planted answer of the README's table
+        assert [pair[:2] for pair in namespace["matches"].strongest_pairs(2)] == [("guitar", "instrument"), ("playing", "plays")]
+        assert namespace["words"].efficiency_gap < 1e-6 and [m.index for m in namespace["best"]] == [1, 2]
+        assert namespace["shap_values"].shape[0] == 2 and namespace["gradients"].shape == (4,)
+        assert namespace["lime_values"].as_list(label=0)[0][0] == "instrument"
+        assert (tmp_path / "text_correspondence.png").stat().st_size > 10_000
     if "from shap_search import" in block:
         assert namespace["joint"].efficiency_gap < 1e-6
         assert saved_at_150_dpi(tmp_path / "correspondence.png") and saved_at_150_dpi(tmp_path / "regions.png")

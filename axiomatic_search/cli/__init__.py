@@ -4,6 +4,8 @@
     axiomatic-search explain QUERY RESULT [--method auto] [--out outputs]
     axiomatic-search search QUERY FOLDER [--top 3] [--out outputs]
     axiomatic-search batch PAIRS.csv [--out outputs/batch] [--address HOST:PORT]
+    axiomatic-search explain-text "QUERY" "RESULT" [--out outputs]     text pairs (sentence similarity)
+    axiomatic-search search-text "QUERY" DOCS.txt [--top 3] [--out outputs]
 
 Without a command it runs ``demo``. Bad input (a missing or unreadable file, an unknown method,
 a budget too small, a device that is not there) is one line on stderr naming the argument, and
@@ -15,10 +17,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import batch, demo, explain, search
+from . import batch, demo, explain, explain_text, search, search_text
 from .inputs import InputError
 
-COMMANDS = {"demo": demo, "explain": explain, "search": search, "batch": batch}
+COMMANDS = {"demo": demo, "explain": explain, "search": search, "batch": batch, "explain-text": explain_text,
+            "search-text": search_text}
 
 
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
@@ -33,7 +36,7 @@ def _plain(text: str) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="axiomatic-search", description=_plain(__doc__),
                                      formatter_class=_Formatter, allow_abbrev=False)
-    commands = parser.add_subparsers(dest="command", metavar="{demo,explain,search,batch}")
+    commands = parser.add_subparsers(dest="command", metavar="{" + ",".join(COMMANDS) + "}")
     for name, module in COMMANDS.items():
         summary = _plain(module.__doc__.split("\n\n")[0]).split(": ", 1)[-1]
         module.add_arguments(commands.add_parser(name, help=summary, description=_plain(module.__doc__),

@@ -10,7 +10,6 @@ joint coalitions embeds both halves of each row).
 
 from __future__ import annotations
 
-import hashlib
 from abc import abstractmethod
 from typing import Callable
 
@@ -22,18 +21,6 @@ from ..games import Game
 from ..masking import Masker, image_maskers
 from ..progress import advance
 from ..models import EmbeddingSimilarity, metric_vectors
-
-
-def masker_fingerprint(masker: Masker) -> bytes:
-    """A digest of what a masker masks with: its input, backgrounds and player layout."""
-    digest = hashlib.blake2b(digest_size=16)
-    layout = getattr(masker, "labels", getattr(masker, "_groups", None))
-    for part in (masker.input, masker.backgrounds, layout):
-        if part is not None:
-            array = np.ascontiguousarray(torch.as_tensor(part).detach().cpu().numpy())
-            digest.update(f"{array.dtype}{array.shape}".encode())
-            digest.update(array.tobytes())
-    return digest.digest()
 
 
 class FactorisedGame(Game):
@@ -149,7 +136,8 @@ class FunctionFactorisedGame(FactorisedGame):
 
 class EmbeddingSearchGame(FactorisedGame):
     """The joint search game of a dual encoder (``EmbeddingSimilarity``, including grey boxes)
-    over image (or vector) players: masked queries and masked results are embedded separately.
+    over image, vector or text players (any ``Masker``): masked queries and masked results are
+    embedded separately.
 
     With ``K`` backgrounds per side the value averages over the ``K`` paired backgrounds, as
     the joint ``SecondOrderSearchGame`` does. ``batch_size`` counts model inputs;
@@ -185,7 +173,7 @@ class EmbeddingSearchGame(FactorisedGame):
         self.query_masker = query_masker.to(model.device)
         self.result_masker = result_masker.to(model.device)
         self.query_cache = query_cache
-        self._query_key = masker_fingerprint(self.query_masker) if query_cache is not None else b""
+        self._query_key = self.query_masker.fingerprint() if query_cache is not None else b""
 
     def embed_query(self, coalitions: np.ndarray) -> torch.Tensor:
         """As ``FactorisedGame.embed_query``, reusing ``query_cache`` when one is shared."""
@@ -218,11 +206,10 @@ class EmbeddingSearchGame(FactorisedGame):
 
     @torch.inference_mode()
     def _side(self, masker: Masker, coalitions: np.ndarray, side: str) -> torch.Tensor:
-        masked = masker.mask(torch.from_numpy(coalitions).to(self.model.device))  # (b, K, ...)
-        flat = masked.reshape(-1, *masked.shape[2:])
+        flat = masker.masked_batch(torch.from_numpy(coalitions).to(self.model.device))  # b · K inputs
         embeddings = self.model.embeddings(flat, side=side)
         self.n_forward_passes += len(flat)
-        embeddings = embeddings.reshape(len(coalitions), masked.shape[1], -1)
+        embeddings = embeddings.reshape(len(coalitions), masker.n_backgrounds, -1)
         return embeddings.expand(-1, self.n_backgrounds, -1)
 
     def _embed_query(self, coalitions: np.ndarray) -> torch.Tensor:

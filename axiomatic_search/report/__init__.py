@@ -46,20 +46,30 @@ def pair_section(heading: str, query: np.ndarray, result: np.ndarray, first_quer
 def render_report(sections: list[dict], title: str, settings: str = "", notes: list[str] | None = None,
                   ranking: list[dict] | None = None, footer: str = "") -> str:
     """The report's HTML."""
+    cells = max((len(s["landings"]) for s in sections), default=1)
+    return render_template(
+        "report.html.j2", title=title, settings=settings, notes=notes or [], ranking=ranking or [], pairs=sections, footer=footer,
+        size=DISPLAY_SIZE, thumb=DISPLAY_SIZE // 2, grid_columns=min(cells, int(np.ceil(np.sqrt(cells)))))
+
+
+def render_template(name: str, **context) -> str:
+    """One of ``templates/`` rendered with HTML autoescaping."""
     environment = Environment(loader=PackageLoader("axiomatic_search", "report/templates"),
                               autoescape=select_autoescape(["html", "j2"]))
-    cells = max((len(s["landings"]) for s in sections), default=1)
-    return environment.get_template("report.html.j2").render(
-        title=title, settings=settings, notes=notes or [], ranking=ranking or [], pairs=sections, footer=footer,
-        size=DISPLAY_SIZE, thumb=DISPLAY_SIZE // 2, grid_columns=min(cells, int(np.ceil(np.sqrt(cells)))))
+    return environment.get_template(name).render(**context)
+
+
+def write_html(path: str | Path, html: str) -> Path:
+    """Write ``html`` to ``path`` (folders made); returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")
+    return path
 
 
 def write_report(path: str | Path, sections: list[dict], title: str, **details) -> Path:
     """Render and write the report; returns its path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_report(sections, title, **details), encoding="utf-8")
-    return path
+    return write_html(path, render_report(sections, title, **details))
 
 
-__all__ = ["pair_section", "render_report", "write_report"]
+__all__ = ["pair_section", "render_report", "render_template", "write_html", "write_report"]
