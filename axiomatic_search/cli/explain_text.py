@@ -84,7 +84,12 @@ def load_model(args: argparse.Namespace):
     from sentence_transformers import CrossEncoder, SentenceTransformer
 
     kind = CrossEncoder if args.cross_encoder else SentenceTransformer
-    return as_text_model(kind(args.model, device=args.device, local_files_only=True))
+    try:
+        return as_text_model(kind(args.model, device=args.device, local_files_only=True))
+    except (OSError, ValueError, KeyError) as error:  # transformers' ways of saying "not a model"
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise InputError(f"--model: {args.model} does not hold a {kind.__name__} sentence-transformers can load "
+                         f"({first_line})") from None
 
 
 def explain_text_pair(model, query: str, result: str, args: argparse.Namespace, figure: Path, heading: str,

@@ -4,7 +4,7 @@
 """
 
 from .cells import cell_weights, players_block
-from .explain import DEFAULT_BUDGET, METHODS, auto_method, explain_correspondence
+from .explain import DEFAULT_BUDGET, METHODS, auto_method, explain_correspondence, sampled_correspondence
 from .grey_box import SHAPLEY_TAYLOR_RATIO, background_features, integrated_hessians, second_order_sam
 
 __all__ = [
@@ -17,5 +17,6 @@ __all__ = [
     "explain_correspondence",
     "integrated_hessians",
     "players_block",
+    "sampled_correspondence",
     "second_order_sam",
 ]

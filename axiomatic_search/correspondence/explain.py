@@ -100,8 +100,8 @@ def explain_correspondence(
     if method in GREY_BOX_METHODS:
         block, passes, full = _grey_box(model, method, query, result, query_masker, result_masker, background), 4, None
     else:
-        full, passes = _sampled(model, method, budget, query_masker, result_masker, batch_size, random_state,
-                                progress, query_cache)
+        full, passes = sampled_correspondence(model, method, budget, query_masker, result_masker, batch_size,
+                                              random_state, progress, query_cache)
         block = full.query_result_block
     return Correspondence(np.asarray(block, dtype=np.float64), method, passes, time.perf_counter() - started, full,
                           query_masker, result_masker)
@@ -123,12 +123,13 @@ def _grey_box(model, method, query, result, query_masker, result_masker, backgro
                          cell_weights(tuple(y.shape[1:]), result_masker.labels))
 
 
-def _sampled(model, method, budget, query_masker, result_masker, batch_size, random_state, progress,
-             query_cache=None):
-    """``(SecondOrderResult, forward passes)`` of a sampling or enumeration method; an explicit
-    budget is checked in forward passes, the unit the caller gave it in."""
+def sampled_correspondence(model, method, budget, query_masker, result_masker, batch_size, random_state, progress,
+                           query_cache=None, default_budget: int = DEFAULT_BUDGET):
+    """``(SecondOrderResult, forward passes)`` of a sampling or enumeration method on any pair of
+    maskers (image or text players); an explicit budget is checked in forward passes, the unit
+    the caller gave it in (``budget=None``: ``default_budget``, and ``"exact"`` enumerates)."""
     explicit = budget is not None
-    budget = DEFAULT_BUDGET if budget is None else check_budget(budget, 1, "a sampling method")
+    budget = default_budget if budget is None else check_budget(budget, 1, "a sampling method")
     backgrounds = max(query_masker.n_backgrounds, result_masker.n_backgrounds)
     if method == "factorised":
         game = EmbeddingSearchGame(model, query_masker, result_masker, batch_size=batch_size, query_cache=query_cache)

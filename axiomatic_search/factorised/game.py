@@ -145,9 +145,9 @@ class EmbeddingSearchGame(FactorisedGame):
     background of its side).
 
     ``query_cache``: a dict shared by the games of one query and several results (a ranked
-    list): a batch of query coalitions embedded by one of them is reused by the others, keyed by
-    the coalitions, the model, the number of backgrounds and a fingerprint of the query masker
-    (image, backgrounds, players), so a cache handed a different query never answers for it.
+    list): a query coalition embedded by one of them is reused by the others, keyed by the
+    coalition, the model, the number of backgrounds and a fingerprint of the query masker (image
+    or text, backgrounds, players), so a cache handed a different query never answers for it.
     """
 
     def __init__(
@@ -176,15 +176,23 @@ class EmbeddingSearchGame(FactorisedGame):
         self._query_key = self.query_masker.fingerprint() if query_cache is not None else b""
 
     def embed_query(self, coalitions: np.ndarray) -> torch.Tensor:
-        """As ``FactorisedGame.embed_query``, reusing ``query_cache`` when one is shared."""
+        """As ``FactorisedGame.embed_query``, reusing ``query_cache`` when one is shared: only the
+        query coalitions no earlier call embedded are embedded, once each."""
         if self.query_cache is None:
             return super().embed_query(coalitions)
         coalitions = np.asarray(coalitions, dtype=bool)
-        key = (self._query_key + np.asarray([*coalitions.shape, self.n_backgrounds, id(self.model)]).tobytes()
-               + np.packbits(coalitions, axis=1).tobytes())
-        if key not in self.query_cache:
-            self.query_cache[key] = super().embed_query(coalitions)
-        return self.query_cache[key]
+        prefix = self._query_key + np.asarray([coalitions.shape[-1], self.n_backgrounds, id(self.model)]).tobytes()
+        keys = [prefix + row.tobytes() for row in np.packbits(coalitions, axis=-1)]
+        missing: dict[bytes, int] = {}
+        for index, key in enumerate(keys):
+            if key not in self.query_cache:
+                missing.setdefault(key, index)
+        if missing:
+            embedded = super().embed_query(coalitions[list(missing.values())])
+            self.query_cache.update(zip(missing, embedded))
+        if not keys:
+            return super().embed_query(coalitions)
+        return torch.stack([self.query_cache[key] for key in keys])
 
     @classmethod
     def for_images(

@@ -14,10 +14,10 @@ and any other pair scorer the joint one.
 """
 
 from .explain import (TextMatch, check_documents, explain_text, explain_text_correspondence, rank_texts,
-                      search_texts, text_masker, text_maskers)
+                      search_texts, text_masker, text_maskers, text_scorer)
 from .models import CrossEncoderSimilarity, SentenceEmbeddingSimilarity, all_minilm_l6_v2, as_text_model
 from .words import TextMasker, check_text
 
 __all__ = ["CrossEncoderSimilarity", "SentenceEmbeddingSimilarity", "TextMasker", "TextMatch", "all_minilm_l6_v2",
            "as_text_model", "check_documents", "check_text", "explain_text", "explain_text_correspondence",
-           "rank_texts", "search_texts", "text_masker", "text_maskers"]
+           "rank_texts", "search_texts", "text_masker", "text_maskers", "text_scorer"]

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Sequence
+import warnings
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
 
 from .._checks import check_choice, check_count
-from ..correspondence import auto_method
-from ..correspondence.explain import _sampled
+from ..correspondence import auto_method, sampled_correspondence
 from ..explain import explain_first_order
 from ..exact import all_coalitions
 from ..factorised import EmbeddingSearchGame, exact_bilinear_shapley_taylor
@@ -29,7 +29,7 @@ from ..progress import progress as progress_bar
 from ..results import Correspondence, FirstOrderResult
 from ..search_games import FirstOrderSearchGame
 from .models import as_text_model
-from .words import TextMasker, check_text
+from .words import TextMasker, check_text, word_spans
 
 FIRST_ORDER_METHODS = ("auto", "exact", "kernel")
 SECOND_ORDER_METHODS = ("auto", "factorised", "kernel", "permutation", "exact")
@@ -104,7 +104,7 @@ def explain_text(
     limit = FIRST_ORDER_BUDGET if budget is None else budget
     if method == "auto":
         method = "exact" if 2**masker.n_players <= limit else "kernel"
-    return explain_first_order(game, None if method == "exact" else limit, method, random_state, progress)
+    return explain_first_order(game, limit if method == "kernel" else budget, method, random_state, progress)
 
 
 def explain_text_correspondence(
@@ -149,8 +149,8 @@ def explain_text_correspondence(
     if method == "exact" and bilinear(model):
         full, passes = _exact_bilinear(model, query_masker, result_masker, budget, batch_size, progress)
     else:
-        full, passes = _sampled(model, method, SECOND_ORDER_BUDGET if budget is None else budget, query_masker,
-                                result_masker, batch_size, random_state, progress, query_cache)
+        full, passes = sampled_correspondence(model, method, budget, query_masker, result_masker, batch_size,
+                                              random_state, progress, query_cache, default_budget=SECOND_ORDER_BUDGET)
     return Correspondence(full.query_result_block.copy(), method, passes, time.perf_counter() - started, full,
                           query_masker, result_masker)
 
@@ -165,7 +165,7 @@ def _exact_bilinear(model, query_masker, result_masker, budget, batch_size, prog
     """Exact indices of a bilinear dual encoder from every coalition of each side:
     ``2^n_query + 2^n_result`` forward passes (per background)."""
     game = EmbeddingSearchGame(model, query_masker, result_masker, batch_size=batch_size)
-    needed = game.n_backgrounds * (2**game.n_query + 2**game.n_result)
+    needed = query_masker.n_backgrounds * 2**game.n_query + result_masker.n_backgrounds * 2**game.n_result
     if max(game.n_query, game.n_result) > MAX_SIDE_WORDS:
         raise ValueError(f"method='exact' enumerates every coalition of each side; {game.n_query} and "
                          f"{game.n_result} words exceed {MAX_SIDE_WORDS} a side: use method='factorised'")
@@ -176,19 +176,42 @@ def _exact_bilinear(model, query_masker, result_masker, budget, batch_size, prog
         u = game.side_vectors(game.embed_query(all_coalitions(game.n_query)))
         w = game.side_vectors(game.embed_result(all_coalitions(game.n_result)))
     result = exact_bilinear_shapley_taylor(u, w)
-    return dataclasses.replace(result, query_players=query_masker, result_players=result_masker), needed
+    return dataclasses.replace(result, query_players=query_masker, result_players=result_masker), game.n_forward_passes
+
+
+def text_scorer(model: SimilarityModel, fixed: str, side: str = "result",
+                batch_size: int = 64) -> Callable[[Sequence[str]], np.ndarray]:
+    """The model as the hosts call it: a list of results (or of queries, ``side="query"``) to
+    float64 similarities ``(n,)`` with the fixed other text, ``batch_size`` strings at a time;
+    a wrong shape or a NaN is an error naming the model."""
+    check_choice(side, ("result", "query"), "side")
+    check_count(batch_size, "batch_size")
+    with torch.inference_mode():
+        scorer = model.fix_query(fixed) if side == "result" else model.fix_result(fixed)
+
+    def score(texts: Sequence[str]) -> np.ndarray:
+        texts, chunks = list(texts), []
+        for start in range(0, len(texts), batch_size):
+            batch = texts[start : start + batch_size]
+            with torch.inference_mode():
+                scores = torch.as_tensor(scorer(batch))
+            if scores.shape != (len(batch),):
+                raise ValueError(f"the similarity model {model!r} returned shape {tuple(scores.shape)} for a batch of "
+                                 f"{len(batch)} strings; expected ({len(batch)},)")
+            chunks.append(scores.double().cpu().numpy())
+        values = np.concatenate(chunks) if chunks else np.zeros(0)
+        if not np.isfinite(values).all():
+            raise ValueError(f"the similarity model {model!r} returned NaN or inf similarities")
+        return values
+
+    return score
 
 
 def rank_texts(model: object, query: str, documents: Sequence[str], batch_size: int = 64) -> np.ndarray:
     """The similarity of ``query`` to each document (float64, in the documents' order)."""
     model = as_text_model(model)
     check_text(query, "query")
-    documents = check_documents(documents)
-    scorer = model.fix_query(query)
-    with torch.inference_mode():
-        scores = [torch.as_tensor(scorer(documents[start : start + batch_size])).double().cpu()
-                  for start in range(0, len(documents), batch_size)]
-    return torch.cat(scores).numpy()
+    return text_scorer(model, query, "result", batch_size)(check_documents(documents))
 
 
 def check_documents(documents: object, name: str = "documents") -> list[str]:
@@ -229,8 +252,9 @@ def search_texts(
     progress: bool | None = None,
 ) -> tuple[np.ndarray, list[TextMatch]]:
     """Rank ``documents`` by similarity to ``query`` and explain the ``top`` best: ``(scores of
-    every document, one TextMatch per explained document, best first)``. The query's masked
-    embeddings are computed once for all of them."""
+    every document, one TextMatch per explained document, best first)``. A query coalition one
+    document's correspondence embedded is reused by the next (a shared ``query_cache``). A
+    single-word document in the top is ranked, not explained (a warning names it)."""
     model = as_text_model(model)
     check_count(top, "top", 0)
     scores = rank_texts(model, query, documents)
@@ -239,6 +263,10 @@ def search_texts(
     matches = []
     for rank, index in enumerate(order[:top], start=1):
         document = documents[index]
+        if len(word_spans(document)) < 2 and players == "words":
+            warnings.warn(f"documents[{index}] (rank {rank}, {document!r}) has a single word: ranked, not explained",
+                          stacklevel=2)
+            continue
         first = explain_text(model, query, document, players=players, background=background, budget=first_budget,
                              random_state=random_state, progress=progress)
         found = explain_text_correspondence(model, query, document, players=players, method=method, budget=budget,

@@ -12,6 +12,7 @@ from typing import Sequence
 
 import torch
 
+from .._checks import check_count
 from ..models import CallableSimilarity, EmbeddingSimilarity, SimilarityModel, cosine, dot, neg_euclidean
 
 ENCODE_BATCH = 64
@@ -26,9 +27,25 @@ SENTENCE_TRANSFORMER_METRICS = {"cosine": cosine, "dot": dot, "euclidean": neg_e
 """sentence-transformers' ``similarity_fn_name`` values and our metrics that score the same."""
 
 
-class SentenceEmbeddingSimilarity(EmbeddingSimilarity):
+class _Tokenized:
+    """The wrapped sentence-transformers model's tokenizer and mask token (masking uses them)."""
+
+    encoder: object
+
+    @property
+    def tokenizer(self) -> object:
+        return getattr(self.encoder, "tokenizer", None)
+
+    @property
+    def mask_token(self) -> str | None:
+        return getattr(self.tokenizer, "mask_token", None)
+
+
+class SentenceEmbeddingSimilarity(_Tokenized, EmbeddingSimilarity):
     """A sentence-transformers bi-encoder as a dual encoder over strings: ``metric(encode(q),
-    encode(r))``, the metric being the model's own ``similarity_fn_name`` unless given.
+    encode(r))``, the metric being the model's own ``similarity_fn_name`` unless given. Queries go
+    through ``encode_query`` and results through ``encode_document`` where the model has them (so
+    a model with query and document prompts scores as it does in search).
 
     >>> from axiomatic_search.text import all_minilm_l6_v2
     >>> model = all_minilm_l6_v2()
@@ -42,7 +59,7 @@ class SentenceEmbeddingSimilarity(EmbeddingSimilarity):
         name = metric or getattr(encoder, "similarity_fn_name", None) or "cosine"
         if name not in SENTENCE_TRANSFORMER_METRICS:
             raise ValueError(f"metric must be one of {tuple(SENTENCE_TRANSFORMER_METRICS)}, got {name!r}")
-        self.encoder, self.batch_size = encoder, int(batch_size)
+        self.encoder, self.batch_size = encoder, check_count(batch_size, "batch_size")
         super().__init__(self._encode, SENTENCE_TRANSFORMER_METRICS[name])
 
     def __repr__(self) -> str:
@@ -52,47 +69,43 @@ class SentenceEmbeddingSimilarity(EmbeddingSimilarity):
     def device(self) -> torch.device:
         return torch.device(self.encoder.device)
 
-    @property
-    def tokenizer(self) -> object:
-        return getattr(self.encoder, "tokenizer", None)
-
-    @property
-    def mask_token(self) -> str | None:
-        return getattr(self.tokenizer, "mask_token", None)
-
-    def _encode(self, texts: Sequence[str]) -> torch.Tensor:
+    def _encode(self, texts: Sequence[str], side: str | None = None) -> torch.Tensor:
+        method = {"query": "encode_query", "result": "encode_document"}.get(side or "")
+        encode = getattr(self.encoder, method, None) if method else None
         with torch.inference_mode():
-            return self.encoder.encode(list(texts), batch_size=self.batch_size, convert_to_tensor=True,
-                                       show_progress_bar=False).float()
+            return (encode or self.encoder.encode)(list(texts), batch_size=self.batch_size, convert_to_tensor=True,
+                                                   show_progress_bar=False).float()
+
+    def _embed_side(self, inputs: object, side: str) -> torch.Tensor:
+        return self._encode(inputs, side)
 
 
-class CrossEncoderSimilarity(CallableSimilarity):
+class CrossEncoderSimilarity(_Tokenized, CallableSimilarity):
     """A sentence-transformers ``CrossEncoder`` (reads query and result together) as a pair
-    scorer over strings; only the joint game applies."""
+    scorer over strings; only the joint game applies. A model with several outputs per pair (an
+    NLI model) needs ``label``: the output that is the similarity."""
 
-    def __init__(self, encoder: object, batch_size: int = ENCODE_BATCH) -> None:
+    def __init__(self, encoder: object, label: int | None = None, batch_size: int = ENCODE_BATCH) -> None:
         if not hasattr(encoder, "predict"):
             raise TypeError(f"encoder must be a sentence_transformers.CrossEncoder, got {type(encoder).__name__}")
-        self.encoder, self.batch_size = encoder, int(batch_size)
+        labels = int(getattr(encoder, "num_labels", 1) or 1)
+        if label is None and labels > 1:
+            raise ValueError(f"the cross-encoder gives {labels} scores per pair; pass label= (0 .. {labels - 1}), "
+                             "the one that is the similarity")
+        if label is not None and not (isinstance(label, int) and 0 <= label < labels):
+            raise ValueError(f"label must be an int in 0 .. {labels - 1} for this cross-encoder, got {label!r}")
+        self.encoder, self.label, self.batch_size = encoder, label, check_count(batch_size, "batch_size")
         super().__init__(self._score, device=encoder.device)
 
     def __repr__(self) -> str:
         return f"CrossEncoderSimilarity({type(self.encoder).__name__})"
-
-    @property
-    def tokenizer(self) -> object:
-        return getattr(self.encoder, "tokenizer", None)
-
-    @property
-    def mask_token(self) -> str | None:
-        return getattr(self.tokenizer, "mask_token", None)
 
     def _score(self, queries: Sequence[str], results: Sequence[str]) -> torch.Tensor:
         with torch.inference_mode():
             scores = self.encoder.predict(list(zip(queries, results)), batch_size=self.batch_size,
                                           convert_to_tensor=True, show_progress_bar=False)
         scores = torch.as_tensor(scores).float()
-        return scores if scores.ndim == 1 else scores.reshape(len(queries), -1)[:, -1]
+        return scores if scores.ndim == 1 else scores.reshape(len(queries), -1)[:, self.label or 0]
 
 
 def as_text_model(model: object) -> SimilarityModel:

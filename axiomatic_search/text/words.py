@@ -2,7 +2,9 @@
 deletion, or by the words of a counterfactual sentence.
 
 Like lime's text explainer, only words are players: spaces and punctuation between them are
-kept as written, so every masked string reads like the original with some words hidden.
+kept as written, so a masked string reads like the original with some words hidden (deletion
+keeps the punctuation of a deleted word: "Hello, world!" without "Hello" is ", world!"). Words
+past a model's maximum input length are cut off by its tokenizer: they are null players.
 
 >>> masker = TextMasker("A man plays a guitar.", background="delete")
 >>> masker.words
@@ -84,12 +86,16 @@ class TextMasker(Masker):
         self.players = players
         self.spans = word_spans(text) if players == "words" else token_spans(text, tokenizer)
         if len(self.spans) < 2:
+            hint = "; for text without spaces between words (Chinese, Japanese) use players='tokens'" if players == "words" else ""
             raise ValueError(f"{name} has a single {players[:-1]} ({text!r}); explaining it needs at least two, "
-                             "to share the credit among")
+                             f"to share the credit among{hint}")
         self.n_players = len(self.spans)
         self.words = [text[start:end] for start, end in self.spans]
         self.mask_token = mask_token or DEFAULT_MASK_TOKEN
-        items = background if isinstance(background, (list, tuple)) else [background]
+        if isinstance(background, tuple):
+            raise ValueError("background as a tuple is (query background, result background), for second order; "
+                             "pass a list of backgrounds to average them")
+        items = background if isinstance(background, list) else [background]
         if not items:
             raise ValueError("background must not be an empty list")
         self.backgrounds = [self._replacements(item, players, tokenizer) for item in items]
