@@ -79,9 +79,12 @@ def load_model(args: argparse.Namespace):
     """The model, after the checks (loading takes seconds)."""
     from ..text import all_minilm_l6_v2, as_text_model
 
-    if args.model == DEFAULT_MODEL:
-        return all_minilm_l6_v2(device=args.device)
-    from sentence_transformers import CrossEncoder, SentenceTransformer
+    try:
+        if args.model == DEFAULT_MODEL:
+            return all_minilm_l6_v2(device=args.device)
+        from sentence_transformers import CrossEncoder, SentenceTransformer
+    except ImportError as error:  # the text extra is not installed
+        raise InputError(f"--model: {error}") from None
 
     kind = CrossEncoder if args.cross_encoder else SentenceTransformer
     try:
