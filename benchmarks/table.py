@@ -54,13 +54,14 @@ from captum_search import (  # noqa: E402
     SecondOrderIGSAM,
     SecondOrderKernelSAM,
     SecondOrderSAM,
+    VESM,
     upsample,
 )
 from lime_search import LimeSearchExplainer, SecondOrderLimeExplainer  # noqa: E402
 from shap_search import SearchExplainer  # noqa: E402
 from benchmarks.common import BackbonePasses  # noqa: E402
 
-FIRST = ("SBSM", "PSHAP", "LIME", "KSHAP", "Int. G.", "GCAM", "SAM", "IG SAM", "KSAM")
+FIRST = ("SBSM", "PSHAP", "LIME", "KSHAP", "VESM", "Int. G.", "GCAM", "SAM", "IG SAM", "KSAM")
 SECOND = ("SBSM", "LIME", "KSHAP", "SAM", "IG SAM", "KSAM", "random")
 
 
@@ -93,6 +94,7 @@ def first_order(name: str, model, pair, args, rng) -> tuple[np.ndarray, float | 
         return a[0].sum(0).detach().cpu().numpy(), float(a.sum())
     maps = {
         "GCAM": lambda: SearchGradCAM(model).attribute(qt, rt),
+        "VESM": lambda: VESM(model).attribute(qt, rt),
         "SAM": lambda: SAM(model).attribute(qt, rt, baseline="blur"),
         "IG SAM": lambda: IGSAM(model).attribute(qt, rt, baseline="blur", n_steps=args.ig_steps),
         "KSAM": lambda: KernelSAM(model).attribute(qt, rt, baseline="blur", n_samples=args.budget, random_state=rng),

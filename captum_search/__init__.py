@@ -19,7 +19,8 @@ from .pixels import SearchIntegratedGradients
 from .sam import SAM, SecondOrderSAM
 from .second_order_ig import SHAPLEY_TAYLOR_RATIO, SecondOrderIGSAM
 from .text import TextSimilarityIntegratedGradients
+from .vesm import VESM
 
 __all__ = ["IGSAM", "KernelSAM", "SAM", "SHAPLEY_TAYLOR_RATIO", "SearchAttribution", "SearchGradCAM",
            "SearchIntegratedGradients", "SecondOrderIGSAM", "SecondOrderKernelSAM", "SecondOrderSAM",
-           "TextSimilarityIntegratedGradients", "gap_head", "upsample"]
+           "TextSimilarityIntegratedGradients", "VESM", "gap_head", "upsample"]

@@ -165,3 +165,27 @@ def test_sam_on_a_cosine_head_is_normalised():
         gx, gy, gb = (model.feature_maps(t).mean(dim=(2, 3))[0] for t in (queries, results, others))
     expected = float(gx @ (gy - gb) / (gx.norm() * gy.norm()))
     assert float(sam.sum()) == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("pair", ["positive", "negative"])
+def test_vesm_is_the_w_weighted_cam_on_a_gap_model(pair):
+    """With a GAP embedding, VESM's Grad-CAM weights are w_k / (h w): the map is ReLU(Σ_k w_k A^k) / (h w),
+    w from the pair's normalised embeddings (checked per pair of a batch of two, non-square maps, sides of
+    different sizes)."""
+    from captum_search import VESM
+
+    model = conv_model("cosine")
+    queries, results = torch.rand(2, 3, 10, 6, dtype=torch.float64), images(2, 8, 11)
+    for explain, (fixed, explained) in (("result", (queries, results)), ("query", (results, queries))):
+        maps = VESM(model, pair=pair).attribute(queries, results, explain=explain)
+        a = model.feature_maps(explained).detach()
+        f_fixed = torch.nn.functional.normalize(model.feature_maps(fixed).mean(dim=(2, 3)), dim=1)
+        f_explained = torch.nn.functional.normalize(a.mean(dim=(2, 3)), dim=1)
+        w = (f_fixed - f_explained).abs()
+        w = 1 - w if pair == "positive" else w
+        expected = torch.relu(torch.einsum("bc,bchw->bhw", w, a)) / (a.shape[2] * a.shape[3])
+        assert maps.shape == expected.shape == (2, *a.shape[2:])
+        torch.testing.assert_close(maps, expected)
+        assert not torch.allclose(maps[0], maps[1])  # each pair its own weights and maps
+    with pytest.raises(ValueError, match="unknown pair 'neutral'"):
+        VESM(model, pair="neutral")

@@ -13,7 +13,7 @@ def test_table_runs_every_method_on_a_tiny_pair(tmp_path):
                             "--out", str(tmp_path)])
     assert (tmp_path / "table.md").read_text().strip() == table.strip()
     header = next(line for line in table.splitlines() if line.startswith("| metric"))
-    for method in ("SBSM", "PSHAP", "LIME", "KSHAP", "Int. G.", "GCAM", "SAM", "IG SAM", "KSAM", "random"):
+    for method in ("SBSM", "PSHAP", "LIME", "KSHAP", "VESM", "Int. G.", "GCAM", "SAM", "IG SAM", "KSAM", "random"):
         assert f"| {method} |" in header
     rows = {tuple(cell.strip() for cell in line.split("|")[1:3]): line for line in table.splitlines()[4:]}
     assert ("Faithfulness", "First") in rows and ("mIoU", "Second") in rows
