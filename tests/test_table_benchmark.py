@@ -8,7 +8,7 @@ from pathlib import Path
 
 def test_table_runs_every_method_on_a_tiny_pair(tmp_path):
     module = runpy.run_path(str(Path(__file__).resolve().parents[1] / "benchmarks" / "table.py"))
-    table = module["main"](["--pairs", "1", "--size", "64", "--budget", "40", "--budget2", "60", "--segments", "8",
+    table = module["main"](["--reduced", "--dataset", "mosaic", "--pairs", "1", "--size", "64", "--budget", "40", "--budget2", "60", "--segments", "8",
                             "--grid", "2", "--window", "16", "--stride", "16", "--ig-steps", "4", "--engine", "local",
                             "--out", str(tmp_path)])
     assert (tmp_path / "table.md").read_text().strip() == table.strip()
@@ -20,7 +20,7 @@ def test_table_runs_every_method_on_a_tiny_pair(tmp_path):
     assert "nan" not in table
     # the run is kept per chunk: a second call computes nothing and gives the same table
     assert len(list((tmp_path / "table-run-mosaic").glob("chunk-*.parquet"))) == 1
-    again = module["main"](["--pairs", "1", "--size", "64", "--budget", "40", "--budget2", "60", "--segments", "8",
+    again = module["main"](["--reduced", "--dataset", "mosaic", "--pairs", "1", "--size", "64", "--budget", "40", "--budget2", "60", "--segments", "8",
                             "--grid", "2", "--window", "16", "--stride", "16", "--ig-steps", "4", "--engine", "local",
                             "--out", str(tmp_path)])
     assert again == table
@@ -30,9 +30,12 @@ def test_paper_settings_and_voc_pairs_through_the_engine(tmp_path):
     from test_datasets import write_tiny_voc
 
     module = runpy.run_path(str(Path(__file__).resolve().parents[1] / "benchmarks" / "table.py"))
-    paper = module["parse_args"](["--paper"])
-    assert (paper.size, paper.budget, paper.budget2, paper.budget_ksam, paper.segments, paper.stride) == (
-        224, 5000, 20000, 40000, 50, 3)
+    for flags in ([], ["--paper"]):  # the paper's settings are the default
+        paper = module["parse_args"](flags)
+        assert (paper.size, paper.budget, paper.budget2, paper.budget_ksam, paper.segments, paper.stride, paper.pairs,
+                paper.dataset) == (224, 5000, 20000, 40000, 50, 3, 100, "natural")
+    reduced = module["parse_args"](["--reduced", "--budget", "50"])
+    assert (reduced.size, reduced.budget, reduced.budget2, reduced.stride, reduced.pairs) == (128, 50, 400, 8, 30)
     write_tiny_voc(tmp_path)
     table = module["main"](["--dataset", "voc", "--voc-root", str(tmp_path), "--pairs", "2", "--size", "32",
                             "--budget", "30", "--budget2", "40", "--segments", "6", "--grid", "2",
@@ -43,3 +46,22 @@ def test_paper_settings_and_voc_pairs_through_the_engine(tmp_path):
     assert sorted(set(frame["pair"])) == [0, 1] and all(name.startswith("voc-2012-val") for name in frame["name"])
     inefficiency = frame[(frame.metric == "Inefficiency") & (frame.method == "KSHAP")]["value"]
     assert len(inefficiency) == 4 and inefficiency.max() < 1e-6  # the Shapley methods stay efficient
+
+
+def test_natural_and_coco_pairs_through_the_engine(tmp_path):
+    from test_natural_and_coco import write_tiny_coco
+
+    module = runpy.run_path(str(Path(__file__).resolve().parents[1] / "benchmarks" / "table.py"))
+    small = ["--reduced", "--pairs", "2", "--size", "32", "--budget", "30", "--budget2", "40", "--segments", "6",
+             "--grid", "2", "--first", "KSHAP", "VESM", "--second", "KSHAP", "random", "--engine", "local",
+             "--out", str(tmp_path)]
+    table = module["main"](small)
+    assert "Table 1 on the offline natural pairs: 2 pairs at 32 px" in table and "| VESM |" in table
+    frame = module["read_results"](tmp_path / "table-run-natural")
+    assert sorted(set(frame["pair"])) == [0, 1] and all(name.startswith("natural-0-") for name in frame["name"])
+    write_tiny_coco(tmp_path / "coco")
+    table = module["main"](small + ["--dataset", "coco", "--coco-images", str(tmp_path / "coco" / "images"),
+                                    "--coco-annotations", str(tmp_path / "coco" / "instances.json")])
+    assert "Table 1 on MS COCO (supplementary Table 2): 2 pairs" in table
+    inefficiency = module["read_results"](tmp_path / "table-run-coco").query("metric == 'Inefficiency' and method == 'KSHAP'")["value"]
+    assert len(inefficiency) == 4 and inefficiency.max() < 1e-6
