@@ -68,6 +68,8 @@ from shap_search import SearchExplainer  # noqa: E402
 from benchmarks.common import BackbonePasses  # noqa: E402
 
 FIRST = ("SBSM", "PSHAP", "LIME", "KSHAP", "VESM", "Int. G.", "GCAM", "SAM", "IG SAM", "KSAM")
+NOT_ATTRIBUTIONS = ("VESM",)
+"""Maps whose values are not a division of the similarity: no inefficiency is computed or shown."""
 SECOND = ("SBSM", "LIME", "KSHAP", "SAM", "IG SAM", "KSAM", "random")
 
 
@@ -105,7 +107,9 @@ def first_order(name: str, model, pair, args, rng) -> tuple[np.ndarray, float | 
         "IG SAM": lambda: IGSAM(model).attribute(qt, rt, baseline="blur", n_steps=args.ig_steps),
         "KSAM": lambda: KernelSAM(model).attribute(qt, rt, baseline="blur", n_samples=args.budget, random_state=rng),
     }[name]()[0]
-    return to_pixels(maps, len(r)), float(maps.sum())
+    # VESM's map weighs channels by the pair's agreement, not by their share of the similarity: its
+    # values add up to nothing the axioms name (the paper reports no inefficiency for it either)
+    return to_pixels(maps, len(r)), None if name in NOT_ATTRIBUTIONS else float(maps.sum())
 
 
 def second_order(name: str, model, pair, args, rng) -> tuple[np.ndarray, float | None]:
@@ -261,7 +265,8 @@ def markdown(rows: dict, args) -> str:
              "", "| metric | order | " + " | ".join(methods) + " |", "|---|---|" + "---|" * len(methods)]
     for metric in ("Faithfulness", "Inefficiency", "mIoU", "Backbone passes", "Seconds"):
         for order in ("First", "Second"):
-            cells = [rows.get((metric, order, m)) for m in methods]
+            cells = [None if metric == "Inefficiency" and m in NOT_ATTRIBUTIONS else rows.get((metric, order, m))
+                     for m in methods]
             if not any(cells):
                 continue
             fmt = (lambda v: f"{np.mean(v):.0f}") if metric == "Backbone passes" else mean_and_interval
