@@ -2,8 +2,8 @@
 (``objects/<photo>.png``, segmented once by ``benchmarks/segment_objects.py``: GrabCut, or an
 ellipse for the cat) pasted onto real textures (scikit-image's brick, grass and gravel, tinted)
 at random positions, scales and flips. Query and result share one object; each also holds a
-distractor object of another kind, pasted first, so the shared object is never occluded and its
-mask is exactly the pixels pasted. Closer to VOC than the 2 × 2 mosaics: an object on a
+distractor object of another kind (the two distractors differ, so only one object is shared), pasted
+first, so the shared object is never occluded and its mask is exactly the pixels pasted. Closer to VOC than the 2 × 2 mosaics: an object on a
 background, not a tile in a grid. Deterministic in ``(index, seed)``.
 
 >>> pair = natural_pair(0, size=64)
@@ -99,10 +99,11 @@ def natural_pair(index: int, size: int = 224, seed: int = 0) -> ImagePair:
     rng = np.random.default_rng([seed, index])
     shared = OBJECTS[index % len(OBJECTS)]
     others = [name for name in OBJECTS if name != shared]
+    distractors = rng.choice(len(others), size=2, replace=False)  # two different ones: only one object is shared
     images, masks = [], []
-    for _ in range(2):
+    for distractor in distractors:
         image = _background(size, rng)
-        _paste(image, others[rng.integers(len(others))], DISTRACTOR_SCALE, rng)  # first: the shared one stays whole
+        _paste(image, others[distractor], DISTRACTOR_SCALE, rng)  # first: the shared one stays whole
         masks.append(_paste(image, shared, SHARED_SCALE, rng))
         images.append(image.astype(np.float32))
     return ImagePair(images[0], images[1], masks[0], masks[1], f"natural-{seed}-{index}-{shared}")

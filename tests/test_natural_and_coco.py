@@ -18,12 +18,25 @@ def test_natural_pairs_are_deterministic_and_share_one_object_with_exact_masks(m
     assert not np.array_equal(first.query, other.query)
     assert first.name.endswith(natural.OBJECTS[7 % len(natural.OBJECTS)])  # the shared object cycles
     assert first.query.shape == first.result.shape == (96, 96, 3) and first.query.min() >= 0 and first.query.max() <= 1
-    # the masks are exactly the shared object's pixels: on a NaN background only pasted pixels are numbers
+    # each object painted its own flat colour on a NaN background: the mask is exactly the shared object's
+    # pixels, nothing occludes it, and the two distractors differ (only one object is shared)
+    cutouts = {name: natural.object_cutout(name) for name in natural.OBJECTS}
+    colour = {name: np.full(3, (k + 1) / 10) for k, name in enumerate(natural.OBJECTS)}
+    monkeypatch.setattr(natural, "object_cutout", lambda name: (np.broadcast_to(colour[name], cutouts[name][0].shape).copy(),
+                                                                cutouts[name][1]))
     monkeypatch.setattr(natural, "_background", lambda size, rng: np.full((size, size, 3), np.nan))
-    pair = natural.natural_pair(7, size=96)
-    for image, mask in ((pair.query, pair.query_mask), (pair.result, pair.result_mask)):
-        pasted = np.isfinite(image).all(axis=2)
-        assert mask.sum() > 200 and pasted[mask].all() and (pasted & ~mask).any()  # the distractor is outside it
+    both = 0
+    for index in range(12):
+        pair = natural.natural_pair(index, size=96)
+        shared = natural.OBJECTS[index % len(natural.OBJECTS)]
+        found = []
+        for image, mask in ((pair.query, pair.query_mask), (pair.result, pair.result_mask)):
+            assert mask.sum() > 20 and np.allclose(image[mask], colour[shared], atol=1e-6)
+            rest = image[~mask & np.isfinite(image).all(axis=2)]
+            found.append({round(float(v), 3) for v in rest[:, 0]} - {round(colour[shared][0], 3)})
+        assert found[0].isdisjoint(found[1]) and len(found[0] | found[1]) >= 1  # never the same distractor twice
+        both += bool(found[0] and found[1])
+    assert both >= 9  # a distractor shows in both images of most pairs (the shared object may cover it)
     photo, cut = natural.object_cutout("coffee")  # cropped to the mask's box: every edge row and column holds object
     assert photo.shape[:2] == cut.shape and cut[0].any() and cut[-1].any() and cut[:, 0].any() and cut[:, -1].any()
     with pytest.raises(ValueError, match="index must be a non-negative int"):
