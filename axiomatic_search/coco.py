@@ -3,7 +3,9 @@
 
 As for VOC (A.2): each image (the result) gets a random category covering more than
 ``min_fraction`` of it, and the query is the other image holding that category nearest by cosine
-similarity of ``model.embed`` features (a random one without a model). The masks are the union of
+similarity of ``model.embed`` features (a random one without a model). Unlike A.2, queries come
+from the same annotation file as the results (A.2 takes them from the training split): pass a
+file holding both splits' images to mirror it. The masks are the union of
 the category's instances; compressed and uncompressed RLE are decoded here (no pycocotools).
 
 >>> coco_rle_mask({"size": [2, 3], "counts": [1, 2, 3]}).astype(int).tolist()
@@ -112,10 +114,13 @@ def coco_pair_plan(images: str, annotations: str, model=None, n_pairs: int | Non
     index = load_annotations(str(annotations))
     rng = np.random.default_rng(seed)
     ids = sorted(index["images"])
-    fractions = {}
+    large: dict[int, list[int]] = {}  # image -> its categories covering more than min_fraction
+    holding: dict[int, list[int]] = {}  # category -> the images holding it
     for image_id in ids:
-        for category in {a["category_id"] for a in index["instances"].get(image_id, [])}:
-            fractions[image_id, category] = category_mask(index, image_id, category).mean()
+        for category in sorted({a["category_id"] for a in index["instances"].get(image_id, [])}):
+            holding.setdefault(category, []).append(image_id)
+            if category_mask(index, image_id, category).mean() > min_fraction:
+                large.setdefault(image_id, []).append(category)
     features = None
     if model is not None:
         rows = []
@@ -127,11 +132,10 @@ def coco_pair_plan(images: str, annotations: str, model=None, n_pairs: int | Non
         features = dict(zip(ids, torch.cat(rows)))
     plan = []
     for result in ids:
-        large = sorted(c for (i, c), fraction in fractions.items() if i == result and fraction > min_fraction)
-        if not large:
+        if not large.get(result):
             continue
-        chosen = int(rng.choice(large))
-        candidates = [i for (i, c) in fractions if c == chosen and i != result]
+        chosen = int(rng.choice(large[result]))
+        candidates = [i for i in holding[chosen] if i != result]
         if not candidates:
             continue
         if features is None:

@@ -256,7 +256,8 @@ def markdown(rows: dict, args) -> str:
     methods = list(dict.fromkeys(list(args.first) + list(args.second)))
     source = {"voc": f"Pascal VOC {args.voc_year} (A.2)", "coco": "MS COCO (supplementary Table 2)",
               "natural": "the offline natural pairs", "mosaic": "the offline mosaic benchmark"}[args.dataset]
-    lines = [f"Table 1 on {source}: {args.pairs} pairs at {args.size} px, EfficientNet-Lite0 (GAP + cosine), "
+    n_pairs = max((len(values) for values in rows.values()), default=0)  # a VOC or COCO plan may hold fewer
+    lines = [f"Table 1 on {source}: {n_pairs} pairs at {args.size} px, EfficientNet-Lite0 (GAP + cosine), "
              f"budgets {args.budget} (first order) / {args.budget2} (second order) / {args.budget_ksam} (second-order "
              f"KSAM), SLIC {args.segments} segments (first order), second-order superpixel methods on a "
              f"{args.grid} × {args.grid} grid, SBSM window {args.window} stride {args.stride}, IG {args.ig_steps} steps, "
