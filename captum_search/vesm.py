@@ -9,7 +9,9 @@ its own score ``s = w · f``: channel weights ``α_k`` = spatial mean of ``∂s/
 backbone's feature maps ``A``, map ``ReLU(Σ_k α_k A^k)``. With a GAP embedding ``α_k = w_k / (h w)``,
 so the map is the CAM weighted by ``w``. Where public implementations differ (raw or normalised
 embeddings, gradients through ``w`` or not), this follows the X-MIR reproduction: normalised and
-detached. The paper's method section could not be read here; see the issue 15 note.
+detached. The reading rests on two public implementations of the method (Hirschmann's TensorFlow
+code, Hu's PyTorch ``SimAtt`` as fixed in the X-MIR reproduction), which agree with the
+description above; the paper's own method section could not be consulted when this was written.
 
 >>> import torch
 >>> from axiomatic_search.models import GreyBoxSimilarity
