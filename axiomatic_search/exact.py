@@ -97,7 +97,7 @@ def exact_shapley_values(game: GameLike, n_players: int | None = None) -> FirstO
     values = game_table(game, n_players)
     dividends = harsanyi_dividends(values)
     sizes = _coalition_sizes(n_players)
-    weights = np.divide(dividends, sizes, out=np.zeros_like(dividends), where=sizes > 0)
+    weights = dividends / np.maximum(sizes, 1)  # the empty coalition has no members: its weight never counts
     shapley = _weighted_membership(weights, n_players, pairs=False)
     return FirstOrderResult(shapley, float(values[0]), float(values[-1]), len(values))
 
@@ -112,7 +112,7 @@ def exact_shapley_taylor(game: GameLike, n_players: int | None = None) -> Second
     dividends = harsanyi_dividends(values)
     sizes = _coalition_sizes(n_players)
     pair_counts = np.array([comb(int(s), 2) for s in range(n_players + 1)], dtype=np.float64)[sizes]
-    weights = np.divide(dividends, pair_counts, out=np.zeros_like(dividends), where=sizes >= 2)
+    weights = dividends / np.maximum(pair_counts, 1)  # coalitions of fewer than 2 hold no pair: never counted
     pairs = _weighted_membership(weights, n_players, pairs=True)
     np.fill_diagonal(pairs, 0.0)
     main = values[1 << np.arange(n_players)] - values[0]

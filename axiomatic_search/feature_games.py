@@ -93,14 +93,14 @@ class FeatureMapGame(Game):
     def _pair(self, fixed, explained):
         return (fixed, explained) if self.explain == "result" else (explained, fixed)
 
-    @torch.no_grad()
     def _evaluate(self, coalitions: np.ndarray) -> np.ndarray:
         tensor = torch.from_numpy(coalitions).to(self.players.maps.device)
-        if self.head is None:
-            scores = self.model.compare(*self._pair(self.fixed_gap.expand(len(tensor), -1), self.players.gap(tensor)))
-        else:
-            masked = self.players.masked(tensor)
-            scores = self.head(*self._pair(self.fixed[None].expand(len(masked), -1, -1, -1), masked))
+        with torch.no_grad():
+            if self.head is None:
+                scores = self.model.compare(*self._pair(self.fixed_gap.expand(len(tensor), -1), self.players.gap(tensor)))
+            else:
+                masked = self.players.masked(tensor)
+                scores = self.head(*self._pair(self.fixed[None].expand(len(masked), -1, -1, -1), masked))
         return scores.double().cpu().numpy()
 
 
@@ -142,20 +142,20 @@ class SecondOrderFeatureMapGame(FactorisedGame):
     def _embed_result(self, coalitions: np.ndarray) -> torch.Tensor:
         return self.result.gap(torch.from_numpy(coalitions).to(self.result.maps.device))
 
-    @torch.no_grad()
     def combine(self, query_side: torch.Tensor, result_side: torch.Tensor) -> np.ndarray:
-        return self.model.compare_all(query_side, result_side).double().cpu().numpy()
+        with torch.no_grad():
+            return self.model.compare_all(query_side, result_side).double().cpu().numpy()
 
     def side_vectors(self, side: torch.Tensor) -> np.ndarray | None:
         vectors = metric_vectors(self.model.metric, side.double())
         return None if vectors is None else vectors.cpu().numpy()
 
-    @torch.no_grad()
     def _evaluate(self, coalitions: np.ndarray) -> np.ndarray:
         tensor = torch.from_numpy(coalitions).to(self.query.maps.device)
         on_query, on_result = tensor[:, : self.n_query], tensor[:, self.n_query :]
-        if self.head is None:
-            scores = self.model.compare(self.query.gap(on_query), self.result.gap(on_result))
-        else:
-            scores = self.head(self.query.masked(on_query), self.result.masked(on_result))
+        with torch.no_grad():
+            if self.head is None:
+                scores = self.model.compare(self.query.gap(on_query), self.result.gap(on_result))
+            else:
+                scores = self.head(self.query.masked(on_query), self.result.masked(on_result))
         return scores.double().cpu().numpy()

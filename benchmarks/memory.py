@@ -44,7 +44,11 @@ def main(argv: list[str] | None = None) -> None:
             f"({peak_kib / 1024**2:.2f} GiB), {seconds:.0f} s wall (target: under 2.5 GB)")
     print(line)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "memory.md").write_text(line + "\n\n`python benchmarks/memory.py`\n")
+    path = RESULTS / "memory.md"  # one line per budget: a run replaces only its own budget's line
+    held = path.read_text().splitlines() if path.exists() else []
+    lines = [old for old in held if old.startswith("First-order") and f", {args.budget} samples," not in old]
+    lines = sorted(lines + [line], key=lambda text: int(re.search(r", (\d+) samples,", text).group(1)))
+    path.write_text("\n\n".join(lines) + "\n\n`python benchmarks/memory.py [--budget N]`\n")
 
 
 if __name__ == "__main__":

@@ -131,7 +131,7 @@ def second_order(name: str, model, pair, args, rng) -> tuple[np.ndarray, float |
     qt, rt = as_image_tensor(q)[None].to(model.device), as_image_tensor(r)[None].to(model.device)
     block = {
         "SAM": lambda: SecondOrderSAM(model).attribute(qt, rt, "blur", "blur"),
-        "IG SAM": lambda: SecondOrderIGSAM(model).attribute(qt, rt, "blur", "blur", n_steps=8),
+        "IG SAM": lambda: SecondOrderIGSAM(model).attribute(qt, rt, "blur", "blur", n_steps=args.ig2_steps),
         "KSAM": lambda: SecondOrderKernelSAM(model).attribute(qt, rt, "blur", "blur", n_samples=args.budget_ksam,
                                                               random_state=rng),
     }[name]()[0].detach().cpu().double().numpy()
@@ -260,9 +260,10 @@ def markdown(rows: dict, args) -> str:
     lines = [f"Table 1 on {source}: {n_pairs} pairs at {args.size} px, EfficientNet-Lite0 (GAP + cosine), "
              f"budgets {args.budget} (first order) / {args.budget2} (second order) / {args.budget_ksam} (second-order "
              f"KSAM), SLIC {args.segments} segments (first order), second-order superpixel methods on a "
-             f"{args.grid} × {args.grid} grid, SBSM window {args.window} stride {args.stride}, IG {args.ig_steps} steps, "
-             f"seed {args.seed}; second-order KSHAP is the factorised Shapley–Taylor kernel (budget in forward passes); "
-             f"run on the dataset engine ({args.engine}); mean over pairs ± the half-width of its 95 % confidence interval.",
+             f"{args.grid} × {args.grid} grid, SBSM window {args.window} stride {args.stride}, IG {args.ig_steps} steps "
+             f"(second-order IG SAM {args.ig2_steps}), seed {args.seed}; second-order KSHAP is the factorised Shapley–Taylor "
+             f"kernel (budget in forward passes); run on the dataset engine ({args.engine}); mean over pairs ± the "
+             f"half-width of its 95 % confidence interval. {differences_from_the_paper(args, source)}",
              "", "| metric | order | " + " | ".join(methods) + " |", "|---|---|" + "---|" * len(methods)]
     for metric in ("Faithfulness", "Inefficiency", "mIoU", "Backbone passes", "Seconds"):
         for order in ("First", "Second"):
@@ -273,6 +274,19 @@ def markdown(rows: dict, args) -> str:
             fmt = (lambda v: f"{np.mean(v):.0f}") if metric == "Backbone passes" else mean_and_interval
             lines.append(f"| {metric} | {order} | " + " | ".join(fmt(c) if c else "-" for c in cells) + " |")
     return "\n".join(lines)
+
+
+def differences_from_the_paper(args, source: str) -> str:
+    """Every setting of this run that is not the paper's (A.2), as one sentence."""
+    named = {"size": "image side {} px", "budget": "first-order budget {}", "budget2": "second-order budget {}",
+             "budget_ksam": "second-order KSAM samples {}", "segments": "SLIC {} segments", "window": "SBSM window {}",
+             "stride": "SBSM stride {}", "pairs": "{} pairs"}
+    differing = [f"{text.format(getattr(args, key))} (paper: {PAPER[key]})" for key, text in named.items()
+                 if getattr(args, key) != PAPER[key]]
+    if args.dataset != "voc":
+        differing.append(f"{source} (paper: Pascal VOC)")
+    differing.append("one backbone (paper: four); the superpixel second order on a grid")
+    return "Differs from the paper: " + "; ".join(differing) + "."
 
 
 PAPER = {"size": 224, "budget": 5000, "budget2": 20000, "budget_ksam": 40000, "segments": 50, "grid": 4,
@@ -302,7 +316,8 @@ def parse_args(argv=None):
     parser.add_argument("--grid", type=int, default=None, help="grid cells per side, second-order superpixel methods")
     parser.add_argument("--window", type=int, default=None, help="SBSM window (paper: 20)")
     parser.add_argument("--stride", type=int, default=None, help="SBSM stride (paper: 3)")
-    parser.add_argument("--ig-steps", type=int, default=None)
+    parser.add_argument("--ig-steps", type=int, default=None, help="integration steps of IG and IG SAM")
+    parser.add_argument("--ig2-steps", type=int, default=8, help="integration steps of second-order IG SAM")
     parser.add_argument("--first", nargs="+", default=list(FIRST), choices=FIRST)
     parser.add_argument("--second", nargs="+", default=list(SECOND), choices=SECOND)
     parser.add_argument("--seed", type=int, default=0)

@@ -25,22 +25,34 @@ class SAM(SearchAttribution):
     torch.Size([1, 2, 2])
     """
 
-    @torch.no_grad()
     def attribute(self, queries: torch.Tensor, results: torch.Tensor, baseline=None,
                   explain: str = "result") -> torch.Tensor:
-        fixed, explained = self.sides(queries, results, explain)
-        maps = self.feature_maps(explained)
-        background = self.background_maps(explained, maps, baseline)
-        fixed_gap = global_average_pool(self.feature_maps(fixed))
-        height, width = maps.shape[-2:]
-        sam = torch.einsum("bc,bchw->bhw", fixed_gap, maps - background) / (height * width)
-        if self.model.metric is cosine:
-            norms = fixed_gap.norm(dim=1) * global_average_pool(maps).norm(dim=1)
-            if (norms == 0).any():
-                raise ValueError("an embedding (GAP of the feature maps) has zero norm, so the cosine similarity is "
-                                 "undefined for this pair; use metric='dot' or check the inputs")
-            sam = sam / norms[:, None, None]
-        return checked(sam, "SAM")
+        with torch.no_grad():
+            fixed, explained = self.sides(queries, results, explain)
+            maps = self.feature_maps(explained)
+            background = self.background_maps(explained, maps, baseline)
+            fixed_gap = global_average_pool(self.feature_maps(fixed))
+        return checked(first_order_sam(fixed_gap, maps, background, normalise=self.model.metric is cosine), "SAM")
+
+
+def first_order_sam(fixed_gap: torch.Tensor, maps: torch.Tensor, background: torch.Tensor,
+                    normalise: bool = False) -> torch.Tensor:
+    """``(1/HW) Σ_c fixed_gap_c (maps − background)_chw`` per pair of the batch, ``(B, H, W)``;
+    with ``normalise``, each pair divided by ``‖fixed_gap‖ · ‖GAP(maps)‖`` (cosine SAM).
+
+    >>> fixed, maps = torch.tensor([[1.0, 2.0]]), torch.arange(12.0).reshape(1, 2, 2, 3)
+    >>> first_order_sam(fixed, maps, torch.zeros_like(maps))[0, 0]
+    tensor([2.0000, 2.5000, 3.0000])
+    """
+    height, width = maps.shape[-2:]
+    sam = torch.einsum("bc,bchw->bhw", fixed_gap, maps - background) / (height * width)
+    if normalise:
+        norms = fixed_gap.norm(dim=1) * global_average_pool(maps).norm(dim=1)
+        if (norms == 0).any():
+            raise ValueError("an embedding (GAP of the feature maps) has zero norm, so the cosine similarity is "
+                             "undefined for this pair; use metric='dot' or check the inputs")
+        sam = sam / norms[:, None, None]
+    return sam
 
 
 class SecondOrderSAM(SearchAttribution):
@@ -48,16 +60,16 @@ class SecondOrderSAM(SearchAttribution):
     ``(B, Hq·Wq, Hr·Wr)`` matrix; the exact Shapley–Taylor query×result block of the GAP
     dot-product similarity (Prop. 5.1), with the backgrounds ``a`` (query) and ``b`` (result)."""
 
-    @torch.no_grad()
     def attribute(self, queries: torch.Tensor, results: torch.Tensor, query_baseline=None,
                   result_baseline=None) -> torch.Tensor:
         queries, results = self.sides(queries, results, "result")
-        query_maps, result_maps = self.feature_maps(queries), self.feature_maps(results)
-        if query_maps.shape[1] != result_maps.shape[1]:
-            raise ValueError(
-                f"query and result feature maps have {query_maps.shape[1]} and {result_maps.shape[1]} channels"
-            )
-        a = self.background_maps(queries, query_maps, query_baseline)
-        b = self.background_maps(results, result_maps, result_baseline)
+        with torch.no_grad():
+            query_maps, result_maps = self.feature_maps(queries), self.feature_maps(results)
+            if query_maps.shape[1] != result_maps.shape[1]:
+                raise ValueError(
+                    f"query and result feature maps have {query_maps.shape[1]} and {result_maps.shape[1]} channels"
+                )
+            a = self.background_maps(queries, query_maps, query_baseline)
+            b = self.background_maps(results, result_maps, result_baseline)
         return checked(torch.stack([second_order_sam(query_maps[k], a[k], result_maps[k], b[k]) for k in range(len(a))]),
                        "SecondOrderSAM")

@@ -189,3 +189,277 @@ def test_vesm_is_the_w_weighted_cam_on_a_gap_model(pair):
         assert not torch.allclose(maps[0], maps[1])  # each pair its own weights and maps
     with pytest.raises(ValueError, match="unknown pair 'neutral'"):
         VESM(model, pair="neutral")
+
+
+def odd_shaped_pairs() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Two different pairs: queries give 5×3 feature maps, results (and their backgrounds) 4×2."""
+    generator = torch.Generator().manual_seed(40)
+    queries = torch.rand(2, 3, 10, 6, generator=generator, dtype=torch.float64)
+    results = torch.rand(2, 3, 8, 4, generator=generator, dtype=torch.float64)
+    others = torch.rand(2, 3, 8, 4, generator=generator, dtype=torch.float64)
+    return queries, results, others
+
+
+@pytest.mark.parametrize("explain", ["result", "query"])
+def test_sam_on_non_square_maps_of_different_shapes_is_exact_per_pair(explain):
+    """Prop. 4.1 pair by pair of a batch of two, with non-square maps that differ between query
+    and result: a swapped height/width, a wrong map size or a batch-wide sum would show."""
+    model = conv_model()
+    queries, results, _ = odd_shaped_pairs()
+    sam = SAM(model).attribute(queries, results, explain=explain)
+    explained = results if explain == "result" else queries
+    assert sam.shape == (2, *model.feature_maps(explained).shape[2:]) == ((2, 4, 2) if explain == "result" else (2, 5, 3))
+    for k in range(2):
+        game = FeatureMapGame(model, model.feature_maps(queries[k : k + 1])[0], model.feature_maps(results[k : k + 1])[0],
+                              explain=explain)
+        np.testing.assert_allclose(sam[k].reshape(-1).numpy(), exact_shapley_values(game).values, atol=1e-10)
+    assert not torch.allclose(sam[0], sam[1])
+
+
+def test_cosine_sam_normalises_each_pair_by_its_own_embeddings():
+    """Cosine SAM of a batch equals SAM of each pair alone (per-pair norms), and each pair's
+    values add up to ``GAP(x)·(GAP(y) − GAP(b)) / (‖GAP(x)‖ ‖GAP(y)‖)``."""
+    model = conv_model("cosine")
+    queries, results, others = odd_shaped_pairs()
+    results = results * torch.tensor([1.0, 7.0], dtype=torch.float64)[:, None, None, None]  # very different norms
+    batch = SAM(model).attribute(queries, results, baseline=others)
+    for k in range(2):
+        alone = SAM(model).attribute(queries[k : k + 1], results[k : k + 1], baseline=others[k : k + 1])
+        torch.testing.assert_close(batch[k : k + 1], alone, rtol=1e-12, atol=1e-14)
+        gx, gy, gb = (model.feature_maps(t[k : k + 1]).mean(dim=(2, 3))[0].detach() for t in (queries, results, others))
+        assert float(batch[k].sum()) == pytest.approx(float(gx @ (gy - gb) / (gx.norm() * gy.norm())), rel=1e-10)
+
+
+def test_vesm_defaults_are_the_positive_pair_on_the_result_and_its_relu_matters():
+    """Pinned defaults (``pair="positive"``, ``explain="result"``) on a backbone whose feature maps
+    take both signs, so the map's ReLU is not a no-op."""
+    from captum_search import VESM
+
+    torch.manual_seed(1)
+    model = GreyBoxSimilarity(torch.nn.Conv2d(3, 5, 3, stride=2, padding=1).double(), metric="cosine")
+    queries, results = torch.rand(2, 3, 10, 6, dtype=torch.float64), images(2, 8, 12)
+    maps = VESM(model).attribute(queries, results)
+    a = model.feature_maps(results).detach()
+    w = 1 - (torch.nn.functional.normalize(model.feature_maps(queries).mean(dim=(2, 3)), dim=1)
+             - torch.nn.functional.normalize(a.mean(dim=(2, 3)), dim=1)).abs()
+    linear = torch.einsum("bc,bchw->bhw", w, a) / (a.shape[2] * a.shape[3])
+    assert (linear < 0).any() and (linear > 0).any()
+    torch.testing.assert_close(maps, torch.relu(linear))
+
+
+def test_second_order_ig_sam_uses_the_given_head_and_its_step_count():
+    from axiomatic_search.correspondence.grey_box import integrated_hessians
+    from captum_search import SecondOrderIGSAM
+
+    model = conv_model("cosine")
+    queries, results = images(1, 6, 41), images(1, 8, 42)
+    ignoring = SecondOrderIGSAM(model, head=left_half_ignoring_head).attribute(queries, results)
+    columns = ignoring[0].reshape(9, 4, 4)
+    assert columns[..., :2].abs().max() < 1e-12 and columns[..., 2:].abs().max() > 1e-6  # the ignored half gets nothing
+    qm, rm = model.feature_maps(queries).detach(), model.feature_maps(results).detach()
+    zeros_q, zeros_r = torch.zeros_like(qm[0]), torch.zeros_like(rm[0])
+    default = SecondOrderIGSAM(model).attribute(queries, results)
+    torch.testing.assert_close(default[0], integrated_hessians(model.head, qm[0], zeros_q, rm[0], zeros_r, n_steps=16))
+    coarse = SecondOrderIGSAM(model).attribute(queries, results, n_steps=2)
+    torch.testing.assert_close(coarse[0], integrated_hessians(model.head, qm[0], zeros_q, rm[0], zeros_r, n_steps=2))
+    assert not torch.allclose(coarse, default)
+
+
+class Overflowing(torch.nn.Module):
+    """A backbone whose feature maps overflow to inf in the last channel."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 4, 3, stride=2, padding=1).double()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.conv(x)
+        return torch.cat([out[:, :3], out[:, 3:] * float("inf")], dim=1)
+
+
+@pytest.mark.parametrize("name", ["SAM", "SecondOrderSAM", "IGSAM", "SecondOrderIGSAM", "VESM"])
+def test_non_finite_attributions_are_refused_naming_the_method(name):
+    import captum_search
+
+    model = GreyBoxSimilarity(Overflowing(), metric="dot")
+    with pytest.raises(ValueError, match=rf"^{name} produced NaN or inf attributions"):
+        getattr(captum_search, name)(model).attribute(images(1, 8, 43), images(1, 8, 44))
+
+
+@pytest.mark.parametrize("explain", ["result", "query"])
+def test_ig_sam_equals_sam_with_a_counterfactual_background_on_either_side(explain):
+    """For the GAP-dot head the soft-mask game is linear in the mask, so IG SAM is SAM exactly,
+    background and side included (non-square maps, a batch of two different pairs)."""
+    model = conv_model("dot")
+    queries, results, others = odd_shaped_pairs()
+    if explain == "query":
+        others = torch.rand(2, 3, 10, 6, generator=torch.Generator().manual_seed(45), dtype=torch.float64)
+    ig = IGSAM(model).attribute(queries, results, baseline=others, explain=explain, n_steps=4)
+    torch.testing.assert_close(ig.detach(), SAM(model).attribute(queries, results, baseline=others, explain=explain))
+
+
+def test_ig_sam_integrates_with_50_steps_by_default():
+    model = conv_model("cosine")
+    queries, results = images(1, 8, 46), images(1, 8, 47)
+    default = IGSAM(model).attribute(queries, results, baseline="blur").detach()
+    torch.testing.assert_close(default, IGSAM(model).attribute(queries, results, baseline="blur", n_steps=50).detach(),
+                               rtol=0, atol=0)
+    assert not torch.equal(default, IGSAM(model).attribute(queries, results, baseline="blur", n_steps=51).detach())
+
+
+def test_first_order_sam_is_unnormalised_by_default():
+    from captum_search.sam import first_order_sam
+
+    fixed, maps = torch.tensor([[3.0, 4.0]]), torch.arange(12.0).reshape(1, 2, 2, 3)
+    plain = first_order_sam(fixed, maps, torch.zeros_like(maps))
+    torch.testing.assert_close(plain, torch.einsum("bc,bchw->bhw", fixed, maps) / 6)
+    norms = fixed.norm() * maps.mean(dim=(2, 3)).norm()
+    torch.testing.assert_close(first_order_sam(fixed, maps, torch.zeros_like(maps), normalise=True), plain / norms)
+
+
+def test_second_order_feature_map_game_with_a_custom_head_equals_the_gap_path():
+    """A head given explicitly scores masked maps jointly; for the model's own GAP head it must
+    give the factorised path's values (non-square maps of different shapes, both backgrounds)."""
+    model = conv_model("cosine")
+    query_maps, result_maps = model.feature_maps(images(1, 6, 48))[0], model.feature_maps(images(1, 8, 49))[0][:, :, :3]
+    a, b = torch.rand_like(query_maps), torch.rand_like(result_maps)
+    gap = SecondOrderFeatureMapGame(model, query_maps, result_maps, a, b)
+    headed = SecondOrderFeatureMapGame(model, query_maps, result_maps, a, b, head=gap_head(cosine))
+    coalitions = np.random.default_rng(0).random((20, gap.n_players)) < 0.5
+    assert not headed.factorises and gap.factorises
+    np.testing.assert_allclose(headed(coalitions), gap(coalitions), atol=1e-12)
+    for argument in ("query_maps", "result_maps"):
+        maps = {"query_maps": query_maps, "result_maps": result_maps, argument: torch.ones(3)}
+        with pytest.raises(ValueError, match=rf"^{argument}\b"):
+            SecondOrderFeatureMapGame(model, maps["query_maps"], maps["result_maps"])
+    for argument in ("query_background", "result_background"):
+        with pytest.raises(ValueError, match=rf"\b{argument}\b"):
+            SecondOrderFeatureMapGame(model, query_maps, result_maps, **{argument: torch.ones(2, 2, 2)})
+
+
+def squared_dot_hessian_block(x, a, y, b, t: float) -> torch.Tensor:
+    """Closed form of the query×result Hessian block of ``(GAP(q)·GAP(r))²`` over soft masks, at
+    the uniform mask ``t`` on both sides (``q = a + m ⊙ (x − a)``, likewise ``r``)."""
+    dq, dr = (x - a).flatten(1) / x[0].numel(), (y - b).flatten(1) / y[0].numel()
+    gq, gr = a.mean(dim=(1, 2)) + t * (x - a).mean(dim=(1, 2)), b.mean(dim=(1, 2)) + t * (y - b).mean(dim=(1, 2))
+    return 2 * torch.outer(dq.T @ gr, dr.T @ gq) + 2 * (gq @ gr) * (dq.T @ dr)
+
+
+def test_integrated_hessians_integrate_minus_t_log_t_times_a_hessian_that_varies_with_t():
+    """Second-order IG SAM on a head whose Hessian changes along the path (a GAP-dot head's is
+    constant, which hides the path and the quadrature): against the same Gauss–Legendre rule on the
+    closed-form Hessian to 1e-12, and against the exact integral ``∫ −t ln t H(t) dt`` (H quadratic
+    in t, ``∫ −t ln t tᵏ = 1/(k+2)²``) to the rule's accuracy."""
+    from axiomatic_search.correspondence.grey_box import integrated_hessians
+
+    generator = torch.Generator().manual_seed(50)
+    x, a = (torch.rand(4, 3, 2, generator=generator, dtype=torch.float64) for _ in range(2))
+    y, b = (torch.rand(4, 2, 5, generator=generator, dtype=torch.float64) for _ in range(2))
+
+    def head(q, r):
+        return (q.mean(dim=(2, 3)) * r.mean(dim=(2, 3))).sum(1) ** 2
+
+    nodes, weights = np.polynomial.legendre.leggauss(16)
+    t = (nodes + 1) / 2
+    kernel = weights * -t * np.log(t)
+    kernel *= 0.25 / kernel.sum()
+    rule = sum(float(k) * squared_dot_hessian_block(x, a, y, b, float(s)) for k, s in zip(kernel, t))
+    found = integrated_hessians(head, x, a, y, b)  # 16 steps by default
+    assert found.shape == (6, 10)
+    torch.testing.assert_close(found, rule, rtol=1e-12, atol=1e-14)
+    h0, half, h1 = (squared_dot_hessian_block(x, a, y, b, s) for s in (0.0, 0.5, 1.0))
+    c2 = 2 * (h1 - 2 * half + h0)
+    exact = h0 / 4 + (h1 - h0 - c2) / 9 + c2 / 16
+    assert (found - exact).abs().max() < 1e-5 * exact.abs().max()
+    assert (integrated_hessians(head, x, a, y, b, n_steps=1) - exact).abs().max() > 1e-3 * exact.abs().max()
+    for bad in (0, 2.5):
+        with pytest.raises(ValueError, match="n_steps must be a positive int"):
+            integrated_hessians(head, x, a, y, b, n_steps=bad)
+
+
+def test_background_features_are_blur_by_default_zero_by_name_or_those_of_an_image():
+    from axiomatic_search.backgrounds import Blur, MeanColor
+    from axiomatic_search.correspondence.grey_box import background_features
+
+    model = conv_model()
+    model.backbone.float()  # backgrounds are made as float32 images
+    image = images(1, 8, 51)[0].float()
+    maps = model.feature_maps(image[None])[0].detach()
+    torch.testing.assert_close(background_features(model, image, maps), model.feature_maps(Blur(25)(image))[0])
+    for zero in (None, "zero"):
+        assert torch.equal(background_features(model, image, maps, zero), torch.zeros_like(maps))
+    torch.testing.assert_close(background_features(model, image, maps, MeanColor()),
+                               model.feature_maps(MeanColor()(image))[0])
+    other = images(1, 8, 52)[0].float()
+    torch.testing.assert_close(background_features(model, image, maps, other), model.feature_maps(other[None])[0])
+
+
+class OverflowingSecond(torch.nn.Module):
+    """A backbone whose maps overflow only for images whose first pixel is above 0.5."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 4, 3, stride=2, padding=1).double()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        scale = torch.where(x.flatten(1)[:, :1] > 0.5, float("inf"), 1.0)[:, :, None, None]
+        return self.conv(x) * scale
+
+
+def test_ig_sam_checks_every_pair_and_returns_its_convergence_delta_per_pair():
+    model = conv_model("cosine")
+    queries, results = images(2, 8, 53), images(2, 8, 54)
+    plain = IGSAM(model).attribute(queries, results, n_steps=8)
+    with_delta, delta = IGSAM(model).attribute(queries, results, n_steps=8, return_convergence_delta=True)
+    assert plain.shape == (2, 4, 4) and delta.shape == (2,)
+    torch.testing.assert_close(with_delta, plain)
+    results[0, :, 0, 0], results[1, :, 0, 0] = 0.2, 0.8  # only the second pair's result overflows
+    overflowing = GreyBoxSimilarity(OverflowingSecond(), metric="dot")
+    with pytest.raises(ValueError, match="^IGSAM produced NaN or inf"):
+        IGSAM(overflowing).attribute(queries, results, n_steps=2)
+    with pytest.raises(ValueError, match="^the head is not differentiable"):
+        IGSAM(model, head=lambda q, r: gap_head(cosine)(q, r).detach()).attribute(queries, results)
+
+
+@pytest.mark.parametrize("explain", ["result", "query"])
+def test_feature_map_game_with_an_asymmetric_head_masks_the_explained_side(explain):
+    """The head sees (query maps, result maps) in that order whichever side is masked."""
+    model = conv_model("cosine")
+    query_maps, result_maps = model.feature_maps(images(1, 6, 55))[0], model.feature_maps(images(1, 8, 56))[0]
+    background = torch.rand_like(result_maps if explain == "result" else query_maps)
+    game = FeatureMapGame(model, query_maps, result_maps, background=background, explain=explain,
+                          head=left_half_ignoring_head)
+    coalitions = np.random.default_rng(1).random((6, game.n_players)) < 0.5
+    explained = result_maps if explain == "result" else query_maps
+    masks = torch.from_numpy(coalitions).reshape(6, 1, *explained.shape[1:])
+    masked = torch.where(masks, explained[None], background[None])
+    fixed = (query_maps if explain == "result" else result_maps)[None].expand(6, -1, -1, -1)
+    pair = (fixed, masked) if explain == "result" else (masked, fixed)
+    np.testing.assert_allclose(game(coalitions), left_half_ignoring_head(*pair).detach().numpy(), atol=1e-12)
+    gap_game = FeatureMapGame(model, query_maps, result_maps, background=background, explain=explain)
+    gap_pair = (fixed, masked) if explain == "result" else (masked, fixed)
+    np.testing.assert_allclose(gap_game(coalitions), gap_head(cosine)(*gap_pair).detach().numpy(), atol=1e-12)
+
+
+def test_feature_map_game_names_the_argument_it_refuses():
+    model = conv_model()
+    maps = model.feature_maps(images(1, 8, 57))[0]
+    for keywords, name in (({"query_maps": torch.ones(3)}, "query_maps"), ({"result_maps": torch.ones(3)}, "result_maps"),
+                           ({"background": torch.ones(2, 2, 2)}, "background"), ({"explain": "both"}, "explain")):
+        arguments = {"query_maps": maps, "result_maps": maps, **keywords}
+        with pytest.raises(ValueError, match=rf"\b{name}\b"):
+            FeatureMapGame(model, **arguments)
+
+
+def test_background_features_by_name_and_a_head_without_gradients_named_with_the_remedy():
+    from axiomatic_search.backgrounds import MeanColor
+    from axiomatic_search.correspondence.grey_box import background_features, integrated_hessians
+
+    model = conv_model()
+    model.backbone.float()
+    image = images(1, 8, 58)[0].float()
+    maps = model.feature_maps(image[None])[0].detach()
+    torch.testing.assert_close(background_features(model, image, maps, "mean"), model.feature_maps(MeanColor()(image))[0])
+    x = maps.double()
+    with pytest.raises(ValueError, match=r"^the head .* use a sampling method \(method='factorised'\)"):
+        integrated_hessians(lambda q, r: (q.sum() * r.sum()).detach()[None], x, x * 0, x, x * 0)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import re
+import warnings
 from math import comb
 
 import numpy as np
@@ -139,7 +142,7 @@ def test_efficiency_and_budget_for_every_estimator(n_players, seed, extra, which
     result = estimator.estimate(counted, budget, random_state=seed)
     assert result.efficiency_gap < 1e-9
     assert result.n_evaluations <= budget
-    assert sum(calls) <= budget or which == 1  # the permutation cache may look up repeats
+    assert sum(calls) <= budget  # distinct coalitions only: the permutation's cache evaluates each once
 
 
 def test_same_random_state_same_result_and_global_rng_untouched():
@@ -180,8 +183,12 @@ def test_permutation_budget_too_small_for_one_permutation():
 
 def test_nan_values_name_the_coalitions():
     game = FunctionGame(lambda c: np.where(c.sum(axis=1) == 3, np.nan, c.sum(axis=1) * 1.0), 5)
-    with pytest.raises(ValueError, match=r"non-finite value\(s\).*players \["):
+    with pytest.raises(ValueError, match=r"^FunctionGame returned \d+ non-finite value\(s\).*players \["):
         KernelShapleyTaylor().estimate(game, 32, random_state=0)
+    plain = lambda c: np.where(c.sum(axis=1) == 3, np.nan, c.sum(axis=1) * 1.0)  # noqa: E731 - a bare callable
+    for estimator in (KernelShapleyTaylor(), PermutationShapleyTaylor(), KernelShap()):
+        with pytest.raises(ValueError, match=r"^game returned \d+ non-finite value\(s\).*players \["):
+            estimator.estimate(plain, 32, random_state=0, n_players=5)
 
 
 def test_wrong_coalition_shape_and_values():
@@ -334,3 +341,380 @@ def test_paired_middle_stratum_is_unbiased():
         rows = stratified_design(6, 5, {3: 1.0}, np.random.default_rng(seed), paired=True).coalitions
         inclusion += rows[-1]
     assert np.abs(inclusion / 400 - 0.5).max() < 0.12
+
+
+def dense_ridge_pairs(game, rows: np.ndarray, shrinkage: float) -> np.ndarray:
+    """The kernel Shapley–Taylor ridge solved densely from its definition, for the design ``rows``:
+    minimise ``Σ w_s (t_s − z_s·Φ)² + λ UᵀEU`` over pair values ``Φ = total/P + U`` with ``Σ U = 0``,
+    ``w_s = mass(|s|) / count(|s|)``, ``E = Σ_size mass · E[z zᵀ]`` and
+    ``λ = shrinkage · (sampled mass / total mass) · P / (sampled rows)``, by one KKT system."""
+    n = rows.shape[1]
+    mass = {s: (n - 1) / (comb(s, 2) * (n - s)) for s in range(2, n)}
+    pairs = list(itertools.combinations(range(n), 2))
+    indicators = lambda coalitions: np.array([[c[i] and c[j] for i, j in pairs] for c in coalitions], float)  # noqa: E731
+    sizes = rows.sum(axis=1)
+    counts = np.bincount(sizes, minlength=n + 1)
+    weights = np.array([mass[s] / counts[s] for s in sizes])
+    sampled = np.array([counts[s] < comb(n, s) for s in sizes])
+    expected_gram = sum(mass[s] * np.mean([np.outer(z, z) for z in indicators(
+        [np.isin(np.arange(n), members) for members in itertools.combinations(range(n), s)])], axis=0) for s in mass)
+    empty, full = game(np.zeros((1, n), bool))[0], game(np.ones((1, n), bool))[0]
+    main = game(np.eye(n, dtype=bool)) - empty
+    targets = game(rows) - empty - rows @ main
+    n_pairs = len(pairs)
+    uniform = (full - empty - main.sum()) / n_pairs
+    ridge = shrinkage * weights[sampled].sum() / sum(mass.values()) * n_pairs / sampled.sum()
+    z = indicators(rows)
+    kkt = np.zeros((n_pairs + 1, n_pairs + 1))
+    kkt[:n_pairs, :n_pairs] = z.T @ (weights[:, None] * z) + ridge * expected_gram
+    kkt[:n_pairs, n_pairs] = kkt[n_pairs, :n_pairs] = 1.0
+    rhs = np.append(z.T @ (weights * (targets - z.sum(axis=1) * uniform)), 0.0)
+    values = uniform + np.linalg.solve(kkt, rhs)[:n_pairs]
+    out = np.zeros((n, n))
+    for (i, j), value in zip(pairs, values):
+        out[i, j] = out[j, i] = value
+    return out
+
+
+def recorded_design(n: int, game, budget: int, random_state: int, **options):
+    """The estimate, and the sampled design rows it evaluated (after the n + 2 constraints)."""
+    seen: list[np.ndarray] = []
+    recording = FunctionGame(lambda c: seen.append(c.copy()) or game(c), n)
+    estimate = KernelShapleyTaylor(**options).estimate(recording, budget, random_state=random_state)
+    return estimate, np.concatenate(seen)[n + 2 :]
+
+
+@pytest.mark.parametrize("shrinkage", [0.5, 8.0])
+def test_the_ridge_equals_a_dense_constrained_ridge_regression(shrinkage):
+    """The shrinkage path against its definition (strength, kernel weights, target matrix E)."""
+    n = 7
+    game = relu_network_game(n, seed=3)
+    estimate, rows = recorded_design(n, game, 60, 5, shrinkage=shrinkage)
+    sizes = rows.sum(axis=1)
+    assert len(rows) == 51 and {comb(n, s) > np.sum(sizes == s) for s in set(sizes)} == {True, False}  # both kinds
+    np.testing.assert_allclose(estimate.pairs, dense_ridge_pairs(game, rows, shrinkage), atol=1e-9)
+    unshrunk = dense_ridge_pairs(game, rows, 0.0)
+    assert np.abs(estimate.pairs - unshrunk).max() > 1e-3  # the ridge does something here
+
+
+def test_the_default_shrinkage_is_cross_validated_over_its_documented_grid():
+    from axiomatic_search.estimators.kernel_shapley_taylor import CV_FOLDS, SHRINKAGE_GRID
+
+    assert (SHRINKAGE_GRID, CV_FOLDS) == ((0.0, 0.5, 2.0, 8.0), 3)
+    default = KernelShapleyTaylor()
+    assert (default.shrinkage, default.allocation_power) == ("auto", 0.5)
+    n = 7
+    game = relu_network_game(n, seed=3)
+    # too few sampled coalitions to cross-validate (3 < 2 folds' worth): the default is 2.0
+    with pytest.warns(RuntimeWarning, match="underdetermined"):
+        estimate, rows = recorded_design(n, game, n + 2 + 3, 1)
+    assert len(rows) == 3
+    np.testing.assert_allclose(estimate.pairs, dense_ridge_pairs(game, rows, 2.0), atol=1e-9)
+    # enough to cross-validate: the answer is the dense ridge at one of the grid's strengths
+    estimate, rows = recorded_design(n, game, 60, 5)
+    gaps = [np.abs(estimate.pairs - dense_ridge_pairs(game, rows, s)).max() for s in SHRINKAGE_GRID]
+    assert min(gaps) < 1e-9
+
+
+@pytest.mark.parametrize("paired", [True, False])
+def test_kernel_shap_plan_solved_on_the_games_values_is_estimate(paired):
+    """``plan`` draws the coalitions ``estimate`` would evaluate (same random state), so solving
+    them with the game's values gives ``estimate``'s answer; probing needs values, so it is refused."""
+    game = relu_network_game(9, seed=6)
+    plan = KernelShap(paired=paired).plan(9, budget=120, random_state=4)
+    assert plan.coalitions.shape == (120, 9) and plan.coalitions[1].all() and not plan.coalitions[0].any()
+    assert len({row.tobytes() for row in plan.coalitions}) == 120
+    planned = plan.solve(game(plan.coalitions))
+    estimated = KernelShap(paired=paired).estimate(game, 120, random_state=4)
+    np.testing.assert_array_equal(planned.values, estimated.values)
+    assert planned.n_evaluations == estimated.n_evaluations == 120
+    with pytest.raises(ValueError, match="null_probes=0"):
+        KernelShap(null_probes=1).plan(9, budget=120)
+    with pytest.raises(ValueError, match="budget"):
+        KernelShap(paired=paired).plan(9, budget=9)
+
+
+def test_one_null_probe_finds_a_player_that_matters_only_between_the_empty_and_grand_coalitions():
+    """``v = 1[|S| = 3]`` over 6 players is flat at ∅ and N: only random probes show every player
+    matters; one probe (a random coalition) is a valid setting and costs (1 + 2)(n + 1)."""
+    game = FunctionGame(lambda c: (c.sum(axis=1) == 3).astype(float), 6)
+    null, spent = null_players(game, 6, probes=20, rng=np.random.default_rng(0))
+    assert not null.any() and spent == 22 * 7
+    null, spent = null_players(game, 6, probes=1, rng=np.random.default_rng(1))
+    assert spent == 3 * 7 and null.shape == (6,)
+
+
+def test_null_players_compare_changes_with_the_games_own_scale():
+    """A contribution of 1e-9 is zero for a game of scale 1e6 (below 1e-12 of it) and not for a game
+    of scale 1: the tolerance is relative."""
+    weights = np.array([1.0, -2.0, 0.5, 1.5, 0.0, 0.0])
+    large = FunctionGame(lambda c: 1e6 * np.tanh(c @ weights) + 1e-9 * c[:, 4], 6)
+    small = FunctionGame(lambda c: np.tanh(c @ weights) + 1e-9 * c[:, 4], 6)
+    found_large, _ = null_players(large, 6, probes=2, rng=np.random.default_rng(0))
+    found_small, _ = null_players(small, 6, probes=2, rng=np.random.default_rng(0))
+    assert found_large.tolist() == [False] * 4 + [True, True]
+    assert found_small.tolist() == [False] * 5 + [True]
+
+
+def test_constrained_least_squares_on_tiny_designs_and_its_rank_warning():
+    from axiomatic_search.estimators.kernel_shap import solve_constrained_linear
+
+    assert solve_constrained_linear(np.ones((1, 1)), np.ones(1), np.array([5.0]), total=2.0).tolist() == [2.0]
+    # two players, one row: x0 alone worth 3, total 4 -> (3, 1) exactly
+    np.testing.assert_allclose(solve_constrained_linear(np.array([[1.0, 0.0]]), np.ones(1), np.array([3.0]), 4.0), [3, 1])
+    # three players, one row: it pins u0 = 2 − 1 in φ = (1, 1, 1) + (u0, u1, −u0 − u1); u1 takes its
+    # minimum norm, 0, so φ = (2, 1, 0)
+    with pytest.warns(RuntimeWarning, match="pin down 1 of the 2 free values"):
+        found = solve_constrained_linear(np.array([[1.0, 0.0, 0.0]]), np.ones(1), np.array([2.0]), 3.0)
+    np.testing.assert_allclose(found, [2.0, 1.0, 0.0])
+    design = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # full rank: no warning
+        np.testing.assert_allclose(solve_constrained_linear(design, np.ones(2), np.array([1.0, 2.0]), 6.0), [1, 2, 3])
+
+
+def test_kernel_shap_counts_its_probes_and_takes_any_numeric_values():
+    game = relu_network_game(7, seed=8)
+    estimate = KernelShap(null_probes=2).estimate(game, budget=100, random_state=0)
+    assert estimate.n_evaluations == 100  # (2 + 2) · 8 probes, the rest on the design
+    plan = KernelShap().plan(7, budget=40, random_state=0)
+    assert plan.coalitions.dtype == bool
+    yes_no = plan.coalitions[:, 0] & plan.coalitions[:, 1]  # an AND game's values, as booleans
+    np.testing.assert_allclose(plan.solve(yes_no).values, plan.solve(yes_no.astype(float)).values)
+    assert plan.solve(yes_no, spent=5).n_evaluations == 45
+
+
+@pytest.mark.parametrize("paired, probes, n, smallest, what", [
+    (True, 0, 5, 10, "the empty and grand coalitions and 4 pairs of coalitions for 4 free values"),
+    (False, 0, 5, 6, "the empty and grand coalitions and 4 coalitions for 4 free values"),
+    (True, 1, 5, 28, "the empty and grand coalitions, 18 null-player probes and 4 pairs of coalitions for 4 free values"),
+    (True, 1, 3, 8, "the empty and grand coalitions, 12 null-player probes and 2 pairs of coalitions for 2 free values"),
+])
+def test_kernel_shap_smallest_budget_is_what_its_constraints_need(paired, probes, n, smallest, what):
+    """The least budget Kernel SHAP takes, by hand: ∅ and N, the probes' (probes + 2)(n + 1), and
+    one coalition (a pair when paired) per free value — never more than all 2ⁿ coalitions."""
+    game = relu_network_game(n, seed=9)
+    estimator = KernelShap(paired=paired, null_probes=probes)
+    if smallest < 2**n:
+        assert estimator.estimate(game, smallest, random_state=0).n_evaluations <= smallest
+    with pytest.raises(ValueError, match=re.escape(f"budget={smallest - 1} is too small: Kernel SHAP over {n} players "
+                                                   f"({what}) needs at least {smallest} evaluations")):
+        estimator.estimate(game, smallest - 1, random_state=0)
+
+
+def test_kernel_shap_of_a_game_that_ignores_everyone_and_at_a_budget_that_enumerates():
+    flat = FunctionGame(lambda c: np.full(len(c), 0.7), 6)
+    found = KernelShap(null_probes=1).estimate(flat, budget=40, random_state=0)
+    assert found.values.tolist() == [0.0] * 6 and (found.base_value, found.full_value) == (0.7, 0.7)
+    assert found.n_evaluations == 3 * 7 + 2  # the probes, then ∅ and N
+    game = relu_network_game(6, seed=10)
+    enumerated = KernelShap(null_probes=3).estimate(game, budget=64, random_state=0)  # probes are skipped: exact
+    assert enumerated.n_evaluations == 64
+    np.testing.assert_allclose(enumerated.values, exact_shapley_values(game).values, atol=1e-12)
+
+
+def test_kernel_shap_is_reproducible_from_its_random_state():
+    game = relu_network_game(10, seed=11)
+    first, again = (KernelShap().estimate(game, 200, random_state=5) for _ in range(2))
+    np.testing.assert_array_equal(first.values, again.values)
+    assert not np.array_equal(first.values, KernelShap().estimate(game, 200, random_state=6).values)
+
+
+def coalitions_of_a_permutation(order: list[int]) -> set[frozenset]:
+    """Every coalition one permutation's pair samples and prefixes need."""
+    needed = {frozenset(order[:k]) for k in range(len(order) + 1)}
+    for i, j in itertools.combinations(range(len(order)), 2):
+        before = frozenset(order[: min(order.index(i), order.index(j))])
+        needed |= {before, before | {i}, before | {j}, before | {i, j}}
+    return needed
+
+
+def permutation_reference(game, n: int, budget: int, seed: int, max_permutations: int):
+    """Permutation sampling from its definition, with the same permutations (``default_rng(seed)``):
+    ``φ_ij = v(T ∪ ij) − v(T ∪ i) − v(T ∪ j) + v(T)``, ``T`` the players before the first of
+    ``i, j``; whole permutations while the distinct coalitions fit the budget. Returns the samples."""
+    rng = np.random.default_rng(seed)
+    value = lambda members: float(game(np.isin(np.arange(n), list(members))[None])[0])  # noqa: E731
+    seen = {frozenset(), *(frozenset([i]) for i in range(n)), frozenset(range(n))}
+    samples = []
+    while len(samples) < max_permutations:
+        order = list(rng.permutation(n))
+        needed = coalitions_of_a_permutation(order)
+        if len(seen | needed) > budget:
+            break
+        seen |= needed
+        sample = np.zeros((n, n))
+        for i, j in itertools.combinations(range(n), 2):
+            before = frozenset(order[: min(order.index(i), order.index(j))])
+            sample[i, j] = sample[j, i] = (value(before | {i, j}) - value(before | {i}) - value(before | {j})
+                                           + value(before))
+        samples.append(sample)
+        if len(seen) >= budget:
+            break
+    return np.array(samples), len(seen)
+
+
+@pytest.mark.parametrize("budget, max_permutations", [(45, 10_000), (64, 10_000), (10_000, 7), (10_000, 1)])
+def test_permutation_estimate_and_its_variance_equal_the_definition(budget, max_permutations):
+    n = 6
+    game = relu_network_game(n, seed=12)
+    estimator = PermutationShapleyTaylor(max_permutations=max_permutations)
+    result, variance, count = estimator.estimate_with_variance(game, budget, random_state=3)
+    samples, evaluations = permutation_reference(game, n, budget, 3, max_permutations)
+    assert count == len(samples) and result.n_evaluations == evaluations
+    np.testing.assert_allclose(result.pairs, samples.mean(axis=0), atol=1e-12)
+    off = ~np.eye(n, dtype=bool)
+    if count == 1:
+        assert np.isinf(variance[off]).all()
+    else:
+        np.testing.assert_allclose(variance[off], (samples.var(axis=0, ddof=1) / count)[off], atol=1e-12)
+    np.testing.assert_array_equal(estimator.estimate(game, budget, random_state=3).pairs, result.pairs)
+
+
+def test_permutation_defaults_and_its_smallest_budget_named():
+    assert PermutationShapleyTaylor().max_permutations == 10_000
+    with pytest.raises(ValueError, match="max_permutations must be positive"):
+        PermutationShapleyTaylor(max_permutations=0)
+    needed = len(coalitions_of_a_permutation(list(np.random.default_rng(0).permutation(8))))
+    with pytest.raises(ValueError, match=rf"budget=20 is too small for one permutation of 8 players \(it needs "
+                                         rf"{needed} distinct evaluations\)"):
+        PermutationShapleyTaylor().estimate(relu_network_game(8, seed=0), 20, random_state=0)
+
+
+def test_paired_sampling_of_the_middle_size_draws_whole_complementary_pairs():
+    from axiomatic_search.estimators.sampling import _sample_complement_pairs
+
+    for count in (10, 11):  # an even count is whole pairs; an odd one adds one more coalition
+        rows = _sample_complement_pairs(8, 4, count, np.random.default_rng(count))
+        keys = {row.tobytes() for row in rows}
+        assert rows.shape == (count, 8) and (rows.sum(axis=1) == 4).all() and len(keys) == count
+        pairs = rows[: count - count % 2].reshape(-1, 2, 8)
+        assert (pairs[:, 0] == ~pairs[:, 1]).all()
+
+
+def cross_validated_reference(game, n: int, budget: int, seed: int) -> tuple[float, np.ndarray]:
+    """``shrinkage="auto"`` from its definition: the design and then the folds drawn from the same
+    generator, each grid strength fitted (densely) on two folds' sampled coalitions plus every
+    enumerated size, scored by the kernel-weighted squared error on the third; the least total
+    error wins (ties to the weaker ridge); returns that strength and the pairs at it."""
+    from axiomatic_search.estimators.kernel_shapley_taylor import CV_FOLDS, SHRINKAGE_GRID
+
+    rng = np.random.default_rng(seed)
+    mass = shapley_taylor_size_mass(n)
+    design = stratified_design(n, budget - (n + 2), mass, rng, 0.5)
+    rows = design.coalitions
+    empty, full = game(np.zeros((1, n), bool))[0], game(np.ones((1, n), bool))[0]
+    main = game(np.eye(n, dtype=bool)) - empty
+    targets = game(rows) - empty - rows @ main
+    pairs = list(itertools.combinations(range(n), 2))
+    sampled = np.flatnonzero(design.sampled)
+    errors = np.zeros(len(SHRINKAGE_GRID))
+    for fold in np.array_split(rng.permutation(sampled), CV_FOLDS):
+        train = np.setdiff1d(np.arange(len(rows)), fold)
+        for k, strength in enumerate(SHRINKAGE_GRID):
+            fitted = dense_ridge_pairs(game, rows[train], strength)
+            predicted = np.array([sum(fitted[i, j] for i, j in pairs if row[i] and row[j]) for row in rows[fold]])
+            errors[k] += design.weights[fold] @ (targets[fold] - predicted) ** 2
+    best = SHRINKAGE_GRID[int(np.argmin(np.round(errors / errors.max(), 12)))]
+    return best, dense_ridge_pairs(game, rows, best)
+
+
+@pytest.mark.parametrize("seed, budget, bias, strength", [(13, 60, True, 0.5), (0, 45, False, 8.0), (5, 50, False, 2.0),
+                                                        (7, 45, False, 0.0)])
+def test_cross_validated_shrinkage_equals_its_definition(seed, budget, bias, strength):
+    """Cases whose cross-validation picks each strength of the grid."""
+    n = 7
+    game = relu_network_game(n, seed=seed, bias=bias)
+    chosen, expected = cross_validated_reference(game, n, budget, seed)
+    assert chosen == strength
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        found = KernelShapleyTaylor().estimate(game, budget, random_state=seed)
+    np.testing.assert_allclose(found.pairs, expected, atol=1e-7)
+
+
+def test_kernel_shapley_taylor_settings_are_checked_at_their_bounds():
+    for power in (0.0, 1.0):
+        KernelShapleyTaylor(allocation_power=power)
+    for shrinkage in (0, 0.0, 3):
+        KernelShapleyTaylor(shrinkage=shrinkage)
+    for bad in ({"allocation_power": 1.01}, {"allocation_power": -0.1}, {"shrinkage": -1.0}, {"shrinkage": np.inf},
+                {"shrinkage": "none"}, {"tol": 0.0}, {"tol": np.inf}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            KernelShapleyTaylor(**bad)
+
+
+def test_the_ridge_with_one_sampled_coalition_and_without_any():
+    n = 6
+    game = relu_network_game(n, seed=15)
+    with pytest.warns(RuntimeWarning, match="underdetermined"):
+        one, rows = recorded_design(n, game, n + 3, 2, shrinkage=2.0)
+    assert len(rows) == 1
+    np.testing.assert_allclose(one.pairs, dense_ridge_pairs(game, rows, 2.0), atol=1e-9)
+    everything = KernelShapleyTaylor(shrinkage=8.0).estimate(game, 2**n, random_state=0)  # nothing sampled: no ridge
+    np.testing.assert_allclose(everything.pairs, exact_shapley_taylor(game).pairs, atol=1e-9)
+
+
+def enumerated_design(n: int) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Every coalition of each finite-weight size with weight mass / count: the kernel itself."""
+    mass = shapley_taylor_size_mass(n)
+    rows = [np.isin(np.arange(n), members) for s in mass for members in itertools.combinations(range(n), s)]
+    weights = [mass[s] / comb(n, s) for s in mass for _ in range(comb(n, s))]
+    return np.array(rows), np.array(weights), mass
+
+
+@pytest.mark.parametrize("ridge", [0.0, 0.7])
+def test_the_closed_form_preconditioner_solves_an_enumerated_design_in_one_step(ridge):
+    """On the full kernel the Gram matrix is E itself, so ((1 + λ) E)⁻¹ is the exact inverse of
+    G + λE: conjugate gradients end after one iteration (a wrong preconditioner does not)."""
+    n = 6
+    rows, weights, mass = enumerated_design(n)
+    targets = np.random.default_rng(3).normal(size=len(rows))
+    eigen = johnson_eigenvalues(n, mass)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # one iteration must reach the tolerance
+        once = solve_pairs(rows, weights, targets, 2.0, eigen, ridge=ridge, tol=1e-10, max_iter=1)
+    many = solve_pairs(rows, weights, targets, 2.0, eigen, ridge=ridge, tol=1e-13)
+    np.testing.assert_allclose(once, many, atol=1e-9)
+    assert abs(np.triu(once, 1).sum() - 2.0) < 1e-12
+
+
+def test_conjugate_gradients_say_when_they_stop_early_unless_told_not_to():
+    rng = np.random.default_rng(4)
+    n = 8
+    coalitions = rng.random((60, n)) < 0.5
+    weights, targets = rng.random(60), rng.normal(size=60)
+    eigen = johnson_eigenvalues(n, shapley_taylor_size_mass(n))
+    with pytest.warns(RuntimeWarning, match=r"conjugate gradients stopped after 2 iterations at relative residual"):
+        solve_pairs(coalitions, weights, targets, 1.0, eigen, max_iter=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        solve_pairs(coalitions, weights, targets, 1.0, eigen, max_iter=2, warn=False)
+        solve_pairs(coalitions, weights, targets, 1.0, eigen)  # the default runs to convergence, silently
+
+
+def test_pair_solves_on_the_smallest_designs():
+    eigen = johnson_eigenvalues(3, shapley_taylor_size_mass(3))
+    two = solve_pairs(np.ones((1, 2), bool), np.ones(1), np.array([5.0]), 0.8, johnson_eigenvalues(2, {}))
+    assert two.tolist() == [[0.0, 0.8], [0.8, 0.0]]  # one pair: its value is the total
+    uniform = np.where(~np.eye(3, dtype=bool), 0.5, 0.0)
+    rows = np.array([[True, True, False]])
+    # a target the equal split already meets: nothing to move
+    np.testing.assert_array_equal(solve_pairs(rows, np.ones(1), np.array([0.5]), 1.5, eigen), uniform)
+    # one row that asks for more: fitted exactly, the total kept
+    fitted = solve_pairs(rows, np.ones(1), np.array([1.1]), 1.5, eigen)
+    assert design_times(rows.astype(float), fitted)[0] == pytest.approx(1.1) and np.triu(fitted, 1).sum() == pytest.approx(1.5)
+    assert solve_pairs(np.zeros((0, 3), bool), np.zeros(0), np.zeros(0), 1.5, eigen).tolist() == uniform.tolist()
+
+
+@pytest.mark.parametrize("estimator, extra, what", [
+    (KernelShapleyTaylor(), 1, "the empty, grand and 6 singleton coalitions and 1 sampled one(s)"),
+    (PermutationShapleyTaylor(), 0, "the empty, grand and 6 singleton coalitions"),
+])
+def test_second_order_smallest_budgets_say_what_they_pay_for(estimator, extra, what):
+    game = relu_network_game(6, seed=0)
+    smallest = 6 + 2 + extra
+    with pytest.raises(ValueError, match=re.escape(f"budget={smallest - 1} is too small: {what} needs at least {smallest}")):
+        estimator.estimate(game, smallest - 1, random_state=0)
+    tiny = FunctionGame(lambda c: c.sum(axis=1) * 1.0, 2)  # 2 players: 4 coalitions, fewer than n + 2 + 1
+    assert KernelShapleyTaylor().estimate(tiny, 4, random_state=0).n_evaluations == 4

@@ -98,13 +98,17 @@ def test_dummy_player_gets_nothing(values):
 
 
 @settings(max_examples=40, deadline=None)
-@given(tables, tables, st.floats(-3, 3))
-def test_linearity(first, second, scale):
-    if len(first) != len(second):
-        return
+@given(tables, st.data(), st.floats(-3, 3))
+def test_linearity(first, data, scale):
+    # the second table is drawn for the first one's player count, so every generated case checks
+    second = np.array(data.draw(st.lists(st.floats(-10, 10), min_size=len(first), max_size=len(first))))
     combined = table_game(first + scale * second)
-    expected = exact_shapley_taylor(table_game(first)).pairs + scale * exact_shapley_taylor(table_game(second)).pairs
-    np.testing.assert_allclose(exact_shapley_taylor(combined).pairs, expected, atol=1e-8)
+    exact_first, exact_second = exact_shapley_taylor(table_game(first)), exact_shapley_taylor(table_game(second))
+    exact_combined = exact_shapley_taylor(combined)
+    np.testing.assert_allclose(exact_combined.pairs, exact_first.pairs + scale * exact_second.pairs, atol=1e-8)
+    np.testing.assert_allclose(exact_combined.main, exact_first.main + scale * exact_second.main, atol=1e-8)
+    np.testing.assert_allclose(exact_shapley_values(combined).values, exact_shapley_values(table_game(first)).values
+                               + scale * exact_shapley_values(table_game(second)).values, atol=1e-8)
 
 
 @settings(max_examples=40, deadline=None)

@@ -9,6 +9,7 @@ import torch
 from axiomatic_search.backgrounds import Blur
 from axiomatic_search.metrics import (
     binary_miou,
+    cell_accuracy,
     first_order_faithfulness,
     inefficiency,
     label_propagation_miou,
@@ -76,3 +77,68 @@ def test_second_order_faithfulness_keeps_the_projected_region():
     kept = second_order_faithfulness(model, image, image, mask, right, 16, blur=3)
     lost = second_order_faithfulness(model, image, image, mask, wrong, 16, blur=3)
     assert kept > lost
+
+
+def test_top_pixels_breaks_ties_by_position_and_reads_unsigned_heatmaps():
+    ties = np.ones((5, 7))
+    assert np.flatnonzero(top_pixels(ties, 10)).tolist() == list(range(10))  # the first ten, in order
+    assert top_pixels(np.array([[0, 5, 3]], dtype=np.uint8), 1).tolist() == [[False, True, False]]
+    assert not top_pixels(ties, 0).any() and top_pixels(ties, 35).all()
+
+
+def test_binary_miou_of_empty_masks_and_of_0_1_and_0_255_arrays():
+    empty = np.zeros((2, 3), dtype=bool)
+    assert binary_miou(empty, empty) == 1.0  # no foreground anywhere: both classes agree exactly
+    predicted, truth = np.array([[1, 1, 0, 0]]), np.array([[1, 0, 0, 0]])
+    assert binary_miou(predicted, truth) == pytest.approx((1 / 2 + 2 / 3) / 2)
+    mask = np.array([[0, 255, 255], [0, 0, 0]], dtype=np.uint8)  # a mask as an image file stores it
+    assert label_propagation_miou(np.array([[0.0, 2.0, 1.0], [0.5, 0.0, 0.0]]), mask) == 1.0
+
+
+def test_cell_accuracy_on_a_non_square_block_leaves_out_unknown_cells():
+    block = np.array([[0.9, 0.1, 0.0, 0.2, 0.3],
+                      [0.0, 0.1, 0.8, 0.2, 0.3],
+                      [0.5, 0.6, 0.0, 0.2, 0.3]])  # 3 query cells × 5 result cells
+    assert cell_accuracy(block, np.array([0, 2, 4])) == pytest.approx(2 / 3)
+    assert cell_accuracy(block, np.array([0, -1, 0])) == 0.5  # the unknown cell is left out
+    assert cell_accuracy(block, np.array([-1, 2, -1])) == 1.0
+    with pytest.raises(ValueError, match="one entry per query cell"):
+        cell_accuracy(block, np.array([0, 1, 2, 3, 4]))
+    with pytest.raises(ValueError, match="holds cell 5 but the block has 5 result cells"):
+        cell_accuracy(block, np.array([0, 1, 5]))
+    with pytest.raises(ValueError, match="no query cell"):
+        cell_accuracy(block, np.array([-1, -1, -1]))
+
+
+def test_faithfulness_defaults_blur_25_px_and_the_top_30_percent():
+    rng = np.random.default_rng(3)
+    query, result = rng.random((12, 9, 3)), rng.random((12, 9, 3))  # non-square
+    heat = rng.random((12, 9))
+    model = CallableSimilarity(lambda q, r: (q * r).flatten(1).sum(1))
+    as_tensor = lambda a: torch.tensor(a, dtype=torch.float32).permute(2, 0, 1)  # noqa: E731
+    q, r = as_tensor(query), as_tensor(result)
+    top = top_pixels(heat, round(0.3 * heat.size))
+    blurred = torch.where(torch.from_numpy(top), Blur(25)(r)[0], r)
+    expected = float((q * r).sum() - (q * blurred).sum())
+    assert first_order_faithfulness(model, query, result, heat) == pytest.approx(expected, rel=1e-5)
+    assert first_order_faithfulness(model, query, result, heat, fraction=1.0) > expected
+    for fraction in (0.0, 1.5):
+        with pytest.raises(ValueError, match=r"fraction must be in \(0, 1\]"):
+            first_order_faithfulness(model, query, result, heat, fraction=fraction)
+    query_mask = np.zeros((12, 9), dtype=np.uint8)
+    query_mask[:4] = 1
+    kept = top_pixels(heat, 20)
+    sharp_q = torch.where(torch.from_numpy(query_mask.astype(bool)), q, Blur(25)(q)[0])
+    sharp_r = torch.where(torch.from_numpy(kept), r, Blur(25)(r)[0])
+    assert second_order_faithfulness(model, query, result, query_mask, heat, 20) == pytest.approx(
+        float((sharp_q * sharp_r).sum()), rel=1e-5)
+
+
+@pytest.mark.parametrize("metric", ["first", "second"])
+def test_metrics_name_the_image_that_is_not_one(metric):
+    good, heat, mask = np.zeros((6, 6, 3)), np.zeros((6, 6)), np.zeros((6, 6), dtype=bool)
+    call = {"first": lambda q, r: first_order_faithfulness(LEFT_HALF, q, r, heat),
+            "second": lambda q, r: second_order_faithfulness(LEFT_HALF, q, r, mask, heat, 3)}[metric]
+    for bad_query, name in ((True, "query"), (False, "result")):
+        with pytest.raises(ValueError, match=rf"\b{name}\b"):
+            call(np.zeros(5) if bad_query else good, good if bad_query else np.zeros(5))

@@ -18,6 +18,17 @@ def test_table_runs_every_method_on_a_tiny_pair(tmp_path):
     rows = {tuple(cell.strip() for cell in line.split("|")[1:3]): line for line in table.splitlines()[4:]}
     assert ("Faithfulness", "First") in rows and ("mIoU", "Second") in rows
     assert "nan" not in table
+    methods = [cell.strip() for cell in header.split("|")[3:-1]]
+    cells = {key: dict(zip(methods, (cell.strip() for cell in line.split("|")[3:-1]))) for key, line in rows.items()}
+    # what can be known: the Shapley methods are efficient, and the passes each method spends
+    for method in ("PSHAP", "KSHAP"):
+        assert float(cells["Inefficiency", "First"][method]) <= 1e-6, method
+    assert float(cells["Inefficiency", "Second"]["KSHAP"]) <= 1e-6
+    assert [cells["Backbone passes", "First"][m] for m in ("VESM", "GCAM", "SAM", "IG SAM", "KSAM")] == ["3"] * 5
+    # factorised KSHAP on a 2 × 2 grid a side: both sides enumerated (2 · 2⁴ passes) within the budget of 60
+    assert [cells["Backbone passes", "Second"][m] for m in ("SAM", "IG SAM", "KSAM", "KSHAP", "random")] == ["4", "4", "4",
+                                                                                                           "32", "0"]
+    assert "Differs from the paper: image side 64 px (paper: 224); first-order budget 40 (paper: 5000)" in table
     # the run is kept per chunk: a second call computes nothing and gives the same table
     assert len(list((tmp_path / "table-run-mosaic").glob("chunk-*.parquet"))) == 1
     again = module["main"](["--reduced", "--dataset", "mosaic", "--pairs", "1", "--size", "64", "--budget", "40", "--budget2", "60", "--segments", "8",

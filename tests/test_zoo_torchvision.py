@@ -17,12 +17,25 @@ def test_backbones_give_feature_maps_and_load_a_checkpoint(tmp_path, name, chann
     torch.save(classifier.state_dict(), path)
     model = torchvision_similarity(name, weights=path)
     images = torch.rand(2, 3, 64, 64)
+    classifier.eval()
+    # the classifier's own layers up to its last feature map, run independently of the library
+    layers = {"resnet50": lambda x: torch.nn.Sequential(*list(classifier.children())[:-2])(x),
+              "vgg11": lambda x: classifier.features(x),
+              "densenet121": lambda x: torch.relu(classifier.features(x))}[name]
+    mean, std = torch.tensor([0.485, 0.456, 0.406])[:, None, None], torch.tensor([0.229, 0.224, 0.225])[:, None, None]
+
+    def own_maps(x: torch.Tensor) -> torch.Tensor:  # ImageNet normalisation, as torchvision's weights expect
+        return layers((x - mean) / std)
     with torch.inference_mode():
         maps = model.feature_maps(images)
         assert maps.shape == (2, channels, 2, 2)
-        assert model(images[:1], images[:1]).item() == pytest.approx(1.0, abs=1e-5)
-    first = next(iter(model.backbone.network.parameters()))
-    assert torch.equal(first, next(iter(classifier.parameters())))
+        torch.testing.assert_close(maps, own_maps(images), rtol=1e-5, atol=1e-6)
+        expected = torch.cosine_similarity(own_maps(images[:1]).mean(dim=(2, 3)), own_maps(images[1:]).mean(dim=(2, 3)))
+        assert model(images[:1], images[1:]).item() == pytest.approx(expected.item(), abs=1e-6)
+    # every backbone weight is the checkpoint's (the classifier head is left out)
+    loaded = list(model.backbone.network.state_dict().values())
+    written = [v for k, v in classifier.state_dict().items() if not k.startswith(("fc.", "classifier."))]
+    assert len(loaded) == len(written) and all(torch.equal(a, b) for a, b in zip(loaded, written))
 
 
 def test_unknown_backbone():

@@ -1,0 +1,216 @@
+"""The estimators' and exact indices' edges, each against a value known by hand: smallest and
+largest sizes, chunk boundaries, plain callables, the branches a default run never takes."""
+
+from __future__ import annotations
+
+import warnings
+from math import comb
+
+import numpy as np
+import pytest
+
+from axiomatic_search import (
+    FunctionGame,
+    KernelShap,
+    KernelShapleyTaylor,
+    PermutationShapleyTaylor,
+    exact_shapley_taylor,
+    exact_shapley_values,
+)
+from axiomatic_search.estimators import kernel_shapley_taylor
+from axiomatic_search.estimators.kernel_shap import null_players
+from axiomatic_search.estimators.pair_algebra import (
+    eigen_components,
+    johnson_eigenvalues,
+    solve_normal_equations,
+    subset_probabilities,
+)
+from axiomatic_search.estimators.sampling import allocate, sample_size_stratum, stratified_design
+from axiomatic_search.exact import MAX_EXACT_PLAYERS, _check_n, all_coalitions, harsanyi_dividends
+from tests.conftest import relu_network_game
+
+
+def quadratic_game(n: int, seed: int):
+    """``v(S) = Σ_{i∈S} a_i + Σ_{i<j∈S} b_ij``: Shapley values ``a_i + ½ Σ_j b_ij``, pairs ``b``."""
+    rng = np.random.default_rng(seed)
+    linear, pairs = rng.normal(size=n), np.triu(rng.normal(size=(n, n)), 1)
+
+    def value(c: np.ndarray) -> np.ndarray:
+        x = c.astype(np.float64)
+        return x @ linear + np.einsum("mi,ij,mj->m", x, pairs, x)
+
+    return value, linear, pairs + pairs.T
+
+
+def test_exact_indices_over_more_coalitions_than_one_chunk():
+    """17 players: 2¹⁷ coalitions, two of the 2¹⁶-coalition chunks the tables and sums run in."""
+    value, linear, pairs = quadratic_game(17, seed=0)
+    game = FunctionGame(value, 17)
+    np.testing.assert_allclose(exact_shapley_values(game).values, linear + pairs.sum(axis=1) / 2, atol=1e-9)
+    np.testing.assert_allclose(exact_shapley_taylor(game).pairs, pairs, atol=1e-9)
+
+
+def test_every_estimator_takes_a_plain_callable_with_its_player_count():
+    value, _, _ = quadratic_game(5, seed=1)
+    game = FunctionGame(value, 5)
+    for estimate in (lambda g, **k: exact_shapley_values(g, **k).values,
+                     lambda g, **k: exact_shapley_taylor(g, **k).pairs,
+                     lambda g, **k: KernelShap().estimate(g, 20, random_state=0, **k).values,
+                     lambda g, **k: KernelShapleyTaylor().estimate(g, 20, random_state=0, **k).pairs,
+                     lambda g, **k: PermutationShapleyTaylor().estimate(g, 32, random_state=0, **k).pairs):
+        np.testing.assert_array_equal(estimate(value, n_players=5), estimate(game))
+
+
+def test_exact_player_counts_and_coalition_slices():
+    assert _check_n(1) == 1 and _check_n(MAX_EXACT_PLAYERS) == MAX_EXACT_PLAYERS
+    for bad in (0, MAX_EXACT_PLAYERS + 1):
+        with pytest.raises(ValueError, match="n_players"):
+            _check_n(bad)
+    assert all_coalitions(3, 2, 5).astype(int).tolist() == [[0, 1, 0], [1, 1, 0], [0, 0, 1]]
+    assert exact_shapley_values(FunctionGame(lambda c: c[:, 0] * 3.0, 1)).values.tolist() == [3.0]
+    np.testing.assert_array_equal(harsanyi_dividends(np.array([1, 3, 4, 9])), [1.0, 2.0, 3.0, 3.0])
+
+
+def test_the_second_order_estimators_keep_the_games_query_result_split():
+    game = FunctionGame(lambda c: c[:, 0] * c[:, 3] * 1.0, 5)
+    game.n_query = 2
+    for found in (KernelShapleyTaylor().estimate(game, 32, random_state=0),
+                  PermutationShapleyTaylor().estimate(game, 32, random_state=0)):
+        assert found.n_query == 2 and found.query_result_block.shape == (2, 3)
+        assert found.query_result_block[0, 1] == pytest.approx(1.0)
+
+
+def test_the_underdetermined_warning_fires_exactly_below_the_free_pair_count():
+    n = 6  # 15 pairs, 14 free once their total is fixed
+    game = relu_network_game(n, seed=2)
+    with pytest.warns(RuntimeWarning, match="13 sampled coalitions for 14 free pair values"):
+        KernelShapleyTaylor().estimate(game, n + 2 + 13, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        KernelShapleyTaylor().estimate(game, n + 2 + 14, random_state=0)
+        KernelShapleyTaylor().estimate(FunctionGame(lambda c: c[:, 0] * c[:, 1] * 1.0, 2), 4, random_state=0)
+
+
+def test_a_loose_tolerance_changes_the_solve():
+    game = relu_network_game(8, seed=3)
+    tight = KernelShapleyTaylor(shrinkage=0.5).estimate(game, 120, random_state=0)
+    loose = KernelShapleyTaylor(shrinkage=0.5, tol=0.5).estimate(game, 120, random_state=0)
+    assert np.abs(tight.pairs - loose.pairs).max() > 1e-6
+
+
+def test_cross_validation_runs_from_two_sampled_coalitions_per_fold(monkeypatch):
+    """Fewer than 2 · CV_FOLDS sampled coalitions take the default strength (one solve); from exactly
+    2 · CV_FOLDS on, every fold fits every grid strength first (1 + CV_FOLDS · len(grid) solves)."""
+    calls: list[int] = []
+    original = kernel_shapley_taylor.solve_pairs
+
+    def counted(*args, **kwargs):
+        calls[-1] += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(kernel_shapley_taylor, "solve_pairs", counted)
+    game = relu_network_game(7, seed=4)
+    cross_validated = 1 + kernel_shapley_taylor.CV_FOLDS * len(kernel_shapley_taylor.SHRINKAGE_GRID)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for sampled, solves in ((5, 1), (6, cross_validated), (9, cross_validated)):
+            calls.append(0)
+            KernelShapleyTaylor().estimate(game, 7 + 2 + sampled, random_state=0)
+            assert calls[-1] == solves, sampled
+
+
+def test_kernel_shap_with_one_player_that_matters():
+    game = FunctionGame(lambda c: 2.0 * c[:, 3] + 0.5, 6)
+    found = KernelShap(null_probes=1).estimate(game, 40, random_state=0)
+    assert found.values.tolist() == [0.0, 0.0, 0.0, 2.0, 0.0, 0.0] and (found.base_value, found.full_value) == (0.5, 2.5)
+    plan = KernelShap().plan(6, budget=12, random_state=0)  # 2 + 5 pairs: the least a paired plan takes
+    assert len(plan.coalitions) == 12
+
+
+def test_null_players_probe_random_coalitions_of_about_half_the_players():
+    game = FunctionGame(lambda c: (c.sum(axis=1) == 5).astype(float), 10)  # flat at ∅ and N, alive at size 5
+    null, _ = null_players(game, 10, probes=200, rng=np.random.default_rng(0))
+    assert not null.any()
+
+
+def test_eigen_components_split_pair_matrices_into_three_orthogonal_parts():
+    for n in (2, 3, 6):
+        pairs = np.triu(np.random.default_rng(n).normal(size=(n, n)), 1)
+        pairs += pairs.T
+        constant, star, rest = eigen_components(pairs)
+        np.testing.assert_allclose(constant + star + rest, pairs, atol=1e-12)
+        assert np.allclose(np.diag(constant), 0) and len(set(np.round(constant[~np.eye(n, dtype=bool)], 12))) == 1
+        np.testing.assert_allclose(rest.sum(axis=1), 0.0, atol=1e-12)  # the rest has zero row sums
+        if n == 2:
+            assert np.abs(star).max() == 0 and np.abs(rest).max() < 1e-12  # one pair: all of it is constant
+        if n == 3:
+            assert np.abs(rest).max() < 1e-12  # three pairs: constant and star span everything
+
+
+def test_subset_probabilities_by_counting():
+    n = 7
+    for size in range(n + 1):
+        members = [set(c) for c in __import__("itertools").combinations(range(n), size)]
+        counted = tuple(sum(set(range(k)) <= m for m in members) / len(members) for k in (2, 3, 4))
+        np.testing.assert_allclose(subset_probabilities(n, size), counted, atol=1e-12)
+    assert subset_probabilities(3, 2) == (pytest.approx(1 / 3), 0.0, 0.0)
+
+
+def test_conjugate_gradients_stop_on_zero_curvature_and_count_their_iterations():
+    n = 5
+    rhs = np.triu(np.random.default_rng(5).normal(size=(n, n)), 1)
+    rhs += rhs.T
+    eigen = johnson_eigenvalues(n, kernel_shapley_taylor.shapley_taylor_size_mass(n))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        flat = solve_normal_equations(lambda u: np.zeros_like(u), rhs, eigen)  # a gram with no curvature
+    assert flat.shape == (n, n) and not flat.any()
+    calls = []
+
+    def counted(u: np.ndarray) -> np.ndarray:
+        calls.append(1)
+        return u + 0.1 * u.sum()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        solve_normal_equations(counted, rhs, eigen, max_iter=2, tol=1e-30)
+    assert len(calls) == 2
+
+
+def test_allocation_by_hand():
+    assert allocate(6, {1: 4, 2: 6, 3: 4}, {1: 1.0, 2: 0.0, 3: 1.0}) == {1: 3, 3: 3}  # no mass: no budget
+    assert allocate(7, {1: 4, 2: 0, 3: 4}, {1: 1.0, 2: 1.0, 3: 1.0}) == {1: 4, 3: 3}  # the sizes that fit first
+    assert allocate(8, {1: 4, 3: 4}, {1: 1.0, 3: 1.0}) == {1: 4, 3: 4}  # exactly everything
+    assert allocate(6, {1: 3, 2: 10}, {1: 1.0, 2: 1.0}) == {1: 3, 2: 3}  # a share equal to the capacity fills it
+    # remainders: shares 2.4, 1.2, 2.4 -> floors 2, 1, 2 and the one left goes to the largest remainder first
+    assert allocate(6, {1: 9, 2: 9, 3: 9}, {1: 2.0, 2: 1.0, 3: 2.0}) == {1: 3, 2: 1, 3: 2}
+    # shares 0.625, 3.75, 0.625 -> floors 0, 3, 0; the two left go to remainders .75, then .625 (the first size)
+    assert allocate(5, {1: 9, 2: 9, 3: 9}, {1: 0.5, 2: 3.0, 3: 0.5}) == {1: 1, 2: 4}
+
+
+@pytest.mark.parametrize("n, size, count", [(30, 10, 50), (30, 20, 40), (8, 3, 56), (8, 6, 5)])
+def test_stratum_draws_are_distinct_coalitions_of_the_size(n, size, count):
+    """Small strata are drawn by index, large ones (above 200,000 coalitions) by random keys, and
+    sizes above n/2 as complements; every path gives distinct coalitions of exactly ``size``."""
+    rows = sample_size_stratum(n, size, count, np.random.default_rng(6))
+    assert rows.shape == (count, n) and (rows.sum(axis=1) == size).all()
+    assert len({row.tobytes() for row in rows}) == count
+    if count == comb(n, size):  # the whole stratum
+        assert len(rows) == comb(n, size)
+
+
+def test_paired_designs_draw_the_larger_size_first_and_mirror_it():
+    mass = {s: 1.0 for s in range(1, 10)}
+    design = stratified_design(10, 40, mass, np.random.default_rng(7), paired=True)
+    sizes = design.coalitions.sum(axis=1)
+    for small in range(1, 5):
+        one, other = design.coalitions[sizes == small], design.coalitions[sizes == 10 - small]
+        fewer, more = (one, other) if len(one) <= len(other) else (other, one)
+        complements = {(~row).tobytes() for row in more}
+        assert len(fewer) and all(row.tobytes() in complements for row in fewer)  # antithetic: complements
+    assert design.sampled.dtype == bool and design.sampled.all()
+    empty = stratified_design(4, 0, {2: 1.0}, np.random.default_rng(0))
+    assert empty.coalitions.shape == (0, 4) and empty.coalitions.dtype == bool
+    assert empty.weights.shape == (0,) and empty.sampled.shape == (0,) and empty.sampled.dtype == bool
+    default = stratified_design(6, 20, {2: 4.0, 3: 1.0, 4: 4.0}, np.random.default_rng(0))  # allocation power 1
+    assert np.bincount(default.coalitions.sum(axis=1), minlength=5).tolist() == [0, 0, 9, 2, 9]
