@@ -2,6 +2,7 @@
 
     python benchmarks/mutation.py            # about 40 minutes on 2 cores; writes benchmarks/results/mutation.{md,json}
     python benchmarks/mutation.py --report   # the report again from the last run (the mutants/ folder)
+    python benchmarks/mutation.py --rerun-survivors   # after adding tests: only the survivors again
 
 mutmut (configured under ``[tool.mutmut]`` in pyproject.toml: the modules, and the test files
 that guard them) makes one-token changes to estimators, exact indices, the feature-map games,
@@ -25,130 +26,171 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
+from typing import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = ROOT / "mutants"
-KILLED, TIMEOUT, SURVIVED, NO_TESTS = "killed", "timeout", "survived", "no tests"
-STATUS = {1: KILLED, 3: KILLED, 0: SURVIVED, 5: NO_TESTS, 33: NO_TESTS, 36: TIMEOUT, -24: TIMEOUT, 24: TIMEOUT,
-          152: TIMEOUT, 255: TIMEOUT}
+KILLED, TIMEOUT, SURVIVED, NO_TESTS, OTHER = "killed", "timeout", "survived", "no tests", "other"
+
+
+def status_of(exit_code: int | None) -> str:
+    """mutmut's own reading of an exit code, folded into the report's columns."""
+    from mutmut.stats import status_by_exit_code
+
+    status = status_by_exit_code[exit_code]
+    return status if status in (KILLED, TIMEOUT, SURVIVED, NO_TESTS) else OTHER
+
+
+def device_only(before: str, old: str, new: str) -> bool:
+    """The change only moves a tensor: a ``.to(...)`` or ``device=`` argument, or its removal."""
+    moved = re.fullmatch(r"\.to\([\w.]*\)|,? ?device=[\w.]+,? ?|[\w.]*device", old) is not None
+    return moved and re.fullmatch(r"None|\.to\(\)|,? ?", new) is not None
 
 
 @dataclass(frozen=True)
 class Rule:
-    """A survivor is equivalent when its changed lines match ``removed`` / ``added`` (regexes)
-    and, if given, its function's name matches ``function``."""
+    """A survivor is equivalent when its changed fragment — the tokens between the longest common
+    prefix and suffix of the old and new line — is ``old`` → ``new`` (full regex matches), right
+    after text matching ``before``, inside a function whose name contains ``function``; or when
+    ``test(before, old, new)`` says so."""
 
-    removed: str
-    added: str
+    before: str
+    old: str
+    new: str
     reason: str
     function: str = ""
-    predicate: str = ""
+    test: Callable[[str, str, str], bool] | None = None
 
 
-DEVICE = r"\.to\([^()]*\)|,?\s*device=[\w.]+"
-"""A device argument (``.to(x.device)``, ``device=y.device``), or its mutation to ``None`` or nothing."""
-
-
-def device_only(removed: str, added: str) -> bool:
-    """The two lines differ only in where a tensor goes."""
-    return removed != added and re.sub(DEVICE, "", removed).replace(", )", ")") == re.sub(DEVICE, "", added).replace(", )", ")")
-
+DTYPE = (r"(dtype=)?np\.(float64|int64)", r"None|")
+"""A numpy dtype argument, and its mutation to ``None`` or its removal."""
 
 EQUIVALENT = (
-    # where tensors live
-    Rule(r"device|\.to\(", r".", "device placement: on a CPU-only machine every tensor is already where it goes (the CUDA "
-         "tests cover devices on a GPU)", predicate="device_only"),
-    # numpy defaults that are the intended type
-    Rule(r"astype\(np\.float64\)", r"astype\(None\)", "astype(None) is astype(float64)"),
-    Rule(r"dtype=np\.int64", r"dtype=None|, \)|\(start, stop, \)", "numpy's default integer type is int64 here"),
-    Rule(r"replace=False", r"replace=None", "rng.choice treats replace=None as False"),
-    Rule(r"np\.array\(values, dtype=np\.float64\)", r"dtype=None|\(values, \)",
+    Rule("", "", "", "device placement: on a CPU-only machine every tensor is already where it goes (the CUDA tests "
+         "cover devices on a GPU)", test=device_only),
+    # numpy and torch defaults that are the intended value
+    Rule(r"astype\(", r"np\.float64", "None", "astype(None) is astype(float64)"),
+    Rule(r"np\.arange\(start, stop, (dtype=)?|combinations\(range\(n_players\), size\)\), (dtype=)?", *DTYPE,
+         "numpy's default integer type is int64 here"),
+    Rule(r"np\.array\(values, (dtype=)?", *DTYPE,
          "game tables are float64 already, and integer tables give the same dividends in integer arithmetic"),
-    Rule(r"dtype=np\.float64\)\[sizes\]", r"dtype=None\)\[sizes\]|\], \)\[sizes\]",
-         "pair counts are integers either way; the division that follows is in floats"),
-    Rule(r"block = np\.asarray\(block, dtype=np\.float64\)", r".", "argmax orders an integer block as its float copy"),
-    Rule(r"train\[fold\] = False", r"= None", "None assigned into a boolean array is False"),
-    # batching
-    Rule(r"batch_size: int = \d+|batch_size\)", r"batch_size: int = \d+|, \)",
-         "batch size only groups forward passes; results are equal at any batch size (tested)"),
-    Rule(r"max\(1, -\(-", r"max\(2, -\(-|max\(1, \+\(-|max\(1, -\(\+|/ batch_size",
-         "chunk count: array_split gives the same rows in any number of chunks"),
-    # spelling of the same computation
-    Rule(r'einsum\("', r'einsum\("[A-Z,>\-]+"', "einsum labels in upper case name the same contraction"),
-    Rule(r"maps\.shape\[-2:\]", r"maps\.shape\[\+2:\]", "feature maps are (B, C, H, W): shape[2:] is shape[-2:]"),
-    Rule(r"normalise\(\w+, dim=1\)", r"normalise\(\w+, \)", "torch's normalize defaults to dim=1 (the (B, C) embeddings)"),
-    Rule(r"vectors = metric_vectors|return None if vectors is None", r".",
-         "side_vectors is a fast path: without it the game scores pairs directly, with the same values",
-         function="side_vectors"),
-    Rule(r"n_pairs = n_players \* \(n_players - 1\) // 2", r"/ 2$", "n(n − 1) is even: the division is exact"),
-    Rule(r"\.reshape\(-1, 2,", r"\.reshape\(-2, 2,", "numpy reads any negative size in reshape as 'the rest'"),
-    Rule(r"cross = torch\.func\.jacrev\(.*argnums=0\)", r"argnums=1\), \)$", "jacrev differentiates argument 0 by default"),
-    Rule(r"baselines=torch\.zeros_like\(ones\)", r"baselines=None|ones, additional_forward_args",
+    Rule(r"for s in range\(n_players \+ 1\)\], (dtype=)?", *DTYPE, "pair counts are integers either way; the division "
+         "that follows is in floats"),
+    Rule(r"np\.asarray\(block, (dtype=)?", *DTYPE, "argmax orders an integer block as its float copy"),
+    Rule(r"replace=", "False", "None", "rng.choice treats replace=None as False"),
+    Rule(r"train\[fold\] = ", "False", "None", "None assigned into a boolean array is False"),
+    Rule(r"normalise\(\w+, ", "dim=1", "", "torch's normalize defaults to dim=1 (the (B, C) embeddings)"),
+    Rule(r"argnums=1\), ", "argnums=0", "", "jacrev differentiates argument 0 by default"),
+    Rule(r"ones, (baselines=)?", r"(baselines=)?torch\.zeros_like\(ones\),? ?", "None|",
          "captum's IntegratedGradients uses zero baselines by default"),
-    Rule(r"images = get_background\(background\)\(image\)\[:1\]", r"\[:2\]", "a background yields one image"),
-    Rule(r'background == "blur"', r'"XXblurXX"|"BLUR"',
-         "the branch spells out get_background('blur'), the same 25 px blur, which the next line gives anyway"),
-    Rule(r"n_query, n_result = x\[0\]\.numel\(\), y\[0\]\.numel\(\)", r"x\[1\]|y\[1\]", "every channel has H·W locations"),
-    Rule(r"kernel = weights \* -nodes \* np\.log\(nodes\)", r"\+nodes",
-         "the kernel is rescaled to its exact integral next, which cancels its sign"),
-    Rule(r"probe = torch\.ones\(n_result|output = similarity\(torch\.ones\(n_query", r"^(?!.*requires_grad=(False|None))",
-         "the probe only checks that the head is differentiable; its dtype and device do not change that",
+    Rule(r'coalitions, ', 'source="game"', "", 'check_game_values names the source "game" by default'),
+    # batching
+    Rule(r"batch_size: int = ", r"\d+", r"\d+", "batch size only groups forward passes; results are equal at any batch "
+         "size (tested)"),
+    Rule(r"n_players, ", "batch_size", "", "batch size only groups forward passes; results are equal at any batch size "
+         "(tested)", function="__init__"),
+    Rule(r"np\.array_split\((masks|np\.arange\(count\)), max\(1?,? ?-?\(?[-+]?(len\(masks\)|count)? ?", r"1|-|//",
+         r"2|\+|/", "how many chunks the squares are scored in: the rows are the same in any number of chunks"),
+    # the same computation spelled otherwise
+    Rule(r'einsum\("', r"[a-z,>\-]+", r"[A-Z,>\-]+", "einsum labels in upper case name the same contraction"),
+    Rule(r"maps\.shape\[", "-", r"\+", "feature maps are (B, C, H, W): shape[2:] is shape[-2:]"),
+    Rule(r"n_players \* \(n_players - 1\) ", "//", "/", "n(n − 1) is even: the division is exact"),
+    Rule(r"\.reshape\(", "-1", "-2", "numpy reads any negative size in reshape as 'the rest'"),
+    Rule(r"numel\(\), y\[|n_result = x\[", "0", "1", "every channel has H·W locations"),
+    Rule(r"kernel = weights \* ", "-", r"\+", "the kernel is rescaled to its exact integral next, which cancels its sign"),
+    Rule(r"torch\.ones\(n_(result|query), (dtype=)?", r"(dtype=)?[xy]\.dtype,? ?", "None|",
+         "the probe only checks that the head is differentiable; its dtype does not change that",
          function="integrated_hessians"),
-    Rule(r"checked\(found\[0\] if return_convergence_delta", r"found\[1\]",
-         "the convergence delta is non-finite exactly when an attribution is (it is their sum minus a finite difference)"),
-    # kernels scaled by a constant
-    Rule(r"return \{s: \(n - 1\) /", r"\(n [+-] [12]\) /",
-         "a kernel scaled by a constant gives the same weighted least squares (and ridge, whose strength is a mass ratio)"),
+    Rule(r"checked\(found\[", "0", "1", "the convergence delta is non-finite exactly when an attribution is (it is "
+         "their sum minus a finite difference)"),
+    Rule(r'background == "', "blur", "XXblurXX|BLUR", "the branch spells out get_background('blur'), the same 25 px "
+         "blur the next line gives for the string anyway"),
+    Rule(r"get_background\(background\)\(image\)\[:", "1", "2", "a background yields one image"),
+    Rule("", r".*", r".*", "side_vectors only switches on a fast path; without it the game scores pairs directly, with "
+         "the same values (a test compares both paths)", function="side_vectors"),
+    # a kernel scaled by a constant
+    Rule(r"return \{s: \(n ", "-", r"\+", "a kernel scaled by a constant gives the same weighted least squares (and "
+         "ridge, whose strength is a mass ratio)"),
+    Rule(r"return \{s: \(n - ", "1", "2", "a kernel scaled by a constant (n − 2 > 0 for the n ≥ 3 this kernel has sizes "
+         "for) gives the same fit", function="shapley_taylor_size_mass"),
     # least squares and conjugate gradients
-    Rule(r"if len\(design\) == 0 or n == 1:", r"== 0 and n == 1",
-         "with no rows or one player, least squares has nothing to fit and returns the even split either way"),
-    Rule(r"if len\(coalitions\) == 0 or n <= 2:", r"== 0 and n <= 2|or n < 2",
-         "the solver returns the even split for two or fewer players, and from no rows, by itself"),
-    Rule(r"return 0\.5 \* float\(np\.vdot", r"1\.5 \*",
-         "conjugate gradients use inner products in ratios and in a relative stopping test: a constant factor cancels"),
-    Rule(r"scaled = \(1\.0 \+ ridge\) \* eigenvalues|inverse = np\.divide\(1\.0, scaled", r"\(2\.0 \+ ridge\)|divide\(2\.0,",
-         "a preconditioner multiplied by a constant leaves the preconditioned iterates unchanged"),
-    Rule(r"inverse\[0\] = 0\.0", r"= 1\.0",
-         "residuals have their constant component removed, so the constant eigenvalue's inverse is never used"),
-    Rule(r"n_pairs = n \* \(n - 1\) // 2", r".",
-         "only the default iteration cap (2P; P suffices in exact arithmetic) uses it, and every solve here converges first",
+    Rule(r"if len\(design\) == 0 ", "or", "and", "with no rows or one player, least squares has nothing to fit and "
+         "returns the even split either way"),
+    Rule(r"if len\(coalitions\) == 0 ", "or", "and", "the solver returns the even split for two or fewer players, and "
+         "from no rows, by itself"),
+    Rule(r"if len\(coalitions\) == 0 or n ", "<=", "<", "the solver returns the even split for two players by itself"),
+    Rule(r"return ", r"0\.5", r"1\.5", "conjugate gradients use inner products in ratios and in a relative stopping "
+         "test: a constant factor cancels", function="pairs_dot"),
+    Rule(r"scaled = \(|np\.divide\(", r"1\.0", r"2\.0", "a preconditioner multiplied by a constant leaves the "
+         "preconditioned iterates unchanged", function="solve_normal_equations"),
+    Rule(r"inverse\[0\] = ", r"0\.0", r"1\.0", "residuals have their constant component removed, so the constant "
+         "eigenvalue's inverse is never used"),
+    Rule(r"n_pairs = n \* \(n ", "-", r"\+", "a larger default iteration cap: every solve here converges within 2P",
          function="solve_normal_equations"),
-    Rule(r"range\(1, \(max_iter or 2 \* n_pairs\)", r"3 \* n_pairs",
-         "a larger default iteration cap: every solve here converges before 2P iterations"),
-    Rule(r"tol: float = 1e-12,|warn: bool = True,", r".", "solve_pairs, the only caller, passes tol and warn",
-         function="solve_normal_equations"),
-    Rule(r"^iterations = 0$", r".", "the loop, which runs at least once, sets it"),
-    Rule(r"return solution - eigen_components\(solution\)\[0\]", r"solution \+ eigen",
-         "the solution has no constant component (each step is preconditioned with inverse[0] = 0)"),
+    Rule(r"n_pairs = n \* \(n - |n_pairs = n \* \(n - 1\) // ", "1|2", "2|3", "the default cap stays at least the "
+         "P − 1 free directions, where conjugate gradients end in exact arithmetic", function="solve_normal_equations"),
+    Rule(r"max_iter or ", "2", "3", "a larger default iteration cap: every solve here converges within 2P"),
+    Rule(r"tol: float = ", r"1e-12", r".+", "solve_pairs, the only caller, passes tol", function="solve_normal_equations"),
+    Rule(r"warn: bool = ", "True", "False", "solve_pairs, the only caller, passes warn", function="solve_normal_equations"),
+    Rule(r"^iterations = ", "0", "None|1", "the loop, which runs at least once, sets it"),
+    Rule(r"return solution ", "-", r"\+", "the solution has no constant component (each step is preconditioned with "
+         "inverse[0] = 0)"),
     # sampling: the same distribution
-    Rule(r"draw = min\(max\(2 \* \(count - len\(seen\)\), 16\), 65_536\)", r".",
-         "how many candidate keys a round draws changes the random stream, not the distribution (uniform, distinct)"),
-    Rule(r"if 2 \* size > n_players:", r"2 / size", "drawing complements saves memory; both ways draw uniform distinct coalitions"),
-    Rule(r"if total <= _ENUMERATE_LIMIT:", r"total < _ENUMERATE_LIMIT",
-         "both ways draw uniform distinct coalitions; they differ only at exactly 200,000"),
-    Rule(r"rng\.random\(\(probes, n_players\)\) < 0\.5", r"<= 0\.5", "a uniform draw is exactly 0.5 with probability zero"),
-    Rule(r"scale = np\.abs\(values\)\.max\(\) or 1\.0", r"or 2\.0",
-         "reached only when every value is 0, where every change is 0 and passes at any positive scale"),
-    Rule(r"return \(change <= NULL_TOLERANCE \* scale\)", r"change < NULL",
-         "the scale is positive: a change of exactly 0 passes both; one of exactly 1e-12 of the scale has probability zero"),
+    Rule(r"draw = min\(max\([^#]*", r"[\d_]+|\*|-", r"[\d_]+|/|\+", "how many candidate keys a round draws changes the "
+         "random stream, not the distribution (uniform, distinct)"),
+    Rule(r"if 2 ", r"\*", "/", "drawing complements saves memory; both ways draw uniform distinct coalitions"),
+    Rule(r"if total ", "<=", "<", "both ways draw uniform distinct coalitions; they differ only at exactly 200,000"),
+    Rule(r"rng\.random\(\(probes, n_players\)\) ", "<", "<=", "a uniform draw is exactly 0.5 with probability zero"),
+    Rule(r"scale = np\.abs\(values\)\.max\(\) or ", r"1\.0", r"2\.0", "reached only when every value is 0, where every "
+         "change is 0 and passes at any positive scale"),
+    Rule(r"return \(change ", "<=", "<", "the scale is positive: a change of exactly 0 passes both; one of exactly "
+         "1e-12 of the scale has probability zero"),
     # bounds no game reaches
-    Rule(r"2\*\*min\(n, 62\)", r"2 \* min\(n, 62\)|min\(n, 63\)", "n + 2 + sampled ≤ min(2n, 2ⁿ) for every n ≥ 2"),
-    Rule(r"enumerable = .* n < 62 and", r"n <= 62|n < 63", "a budget of 2⁶² evaluations is never reached"),
-    Rule(r"return 0\.0 if len\(sampled\) == 0 else SHRINKAGE_GRID\[2\]", r"1\.0 if|\) and False else",
+    Rule(r"min\(n \+ 2 \+ sampled, 2", r"\*\*", r"\*", "2·n and 2ⁿ agree at n = 2, and from n = 3 on both exceed "
+         "n + 2 + sampled (sampled ≤ 1)"),
+    Rule(r"2\*\*min\(n, ", "62", "63", "2⁶² coalitions is never a budget"),
+    Rule(r"and n ", "<", "<=", "a budget of 2⁶² evaluations is never reached", function="KernelShap"),
+    Rule(r"and n < ", "62", "63", "a budget of 2⁶² evaluations is never reached", function="KernelShap"),
+    Rule(r"return ", r"0\.0", r"1\.0", "with no sampled coalition the ridge is zero whatever the strength (_ridge)",
+         function="_cross_validated_shrinkage"),
+    Rule(r"return 0\.0 if ", r"len\(sampled\) == 0", r"\(len\(sampled\) == 0\) and False",
          "with no sampled coalition the ridge is zero whatever the strength (_ridge)"),
-    Rule(r"np\.bincount\(sizes(\[train\])?, minlength=n \+ 1\)", r".",
+    Rule(r"np\.bincount\(sizes(\[train\])?, (minlength=n |minlength=n \+ )?", r"minlength=n \+ 1|\+|1", r"|-|2",
          "the counts are read only at sizes present in the design, which bincount covers without minlength"),
-    Rule(r"prefix_values = values\[: n \+ 1\]", r"n \+ 2\]", "only indices 0..n of the prefixes are read"),
-    Rule(r"second = np\.where\(position\[rows\] > position\[cols\]", r">=", "positions in a permutation are distinct"),
-    Rule(r"for start in range\(0, len\(weights\), _CHUNK\):", r"range\(1, ",
-         "coalition 0 is the empty one, whose membership row is zero: skipping it changes nothing"),
-    Rule(r"pair_counts = np\.array\(\[comb\(int\(s\), 2\) for s in range\(n_players \+ 1\)\]", r"n_players \+ 2",
-         "sizes run to n: the extra entry is never read"),
-    Rule(r"if true_cells\.max\(initial=-1\)", r"initial=",
-         "initial only matters for an empty true_cells, which has no query cell and is refused just after"),
-    Rule(r'source="game"\)', r"coalitions, \)$", 'check_game_values names the source "game" by default'),
+    Rule(r"prefix_values = values\[: n \+ ", "1", "2", "only indices 0..n of the prefixes are read"),
+    Rule(r"np\.where\(position\[rows\] ", ">", ">=", "positions in a permutation are distinct"),
+    Rule(r"for start in range\(", "0", "1", "coalition 0 is the empty one, whose membership row is zero: skipping it "
+         "changes nothing", function="_weighted_membership"),
+    Rule(r"for s in range\(n_players \+ ", "1", "2", "sizes run to n: the extra entry is never read"),
+    Rule(r"true_cells\.max\(initial=", "-1", "None", "initial only matters for an empty true_cells, which has no "
+         "query cell and is refused just after"),
+    Rule(r"true_cells\.max\(initial=-", "1", "2", "true cells are at least −1: an initial of −2 never wins the max"),
+    Rule(r"root_w \* \(targets - design @ start\), ", "rcond=None", "", "numpy's lstsq defaults to rcond=None"),
+    Rule(r'kind="', "stable", "STABLE", "numpy reads the sort kind case-insensitively"),
 )
+
+
+def changed_fragment(removed: str, added: str) -> tuple[str, str, str]:
+    """``(text before the change, old fragment, new fragment)`` of one changed line, cut at token
+    boundaries (words, numbers, single symbols) between the longest common prefix and suffix."""
+    token = r"\d[\d_]*(?:\.\d+)?(?:e-?\d+)?|\w+|==|!=|<=|>=|//|\*\*|\S"
+    old_tokens = [m.span() for m in re.finditer(token, removed)]
+    new_tokens = [m.span() for m in re.finditer(token, added)]
+    text = lambda line, span: line[span[0] : span[1]]  # noqa: E731
+    prefix = 0
+    while (prefix < min(len(old_tokens), len(new_tokens))
+           and text(removed, old_tokens[prefix]) == text(added, new_tokens[prefix])):
+        prefix += 1
+    suffix = 0
+    while (suffix < min(len(old_tokens), len(new_tokens)) - prefix
+           and text(removed, old_tokens[-1 - suffix]) == text(added, new_tokens[-1 - suffix])):
+        suffix += 1
+    start = old_tokens[prefix][0] if prefix < len(old_tokens) else len(removed)
+    old_end = old_tokens[len(old_tokens) - suffix - 1][1] if len(old_tokens) - suffix > prefix else start
+    new_start = new_tokens[prefix][0] if prefix < len(new_tokens) else len(added)
+    new_end = new_tokens[len(new_tokens) - suffix - 1][1] if len(new_tokens) - suffix > prefix else new_start
+    return removed[:start], removed[start:old_end].strip(), added[new_start:new_end].strip()
 
 
 @dataclass
@@ -159,6 +201,7 @@ class Mutant:
     removed: list[str]
     added: list[str]
     reason: str = ""
+    code: int | None = None
 
 
 def function_sources(path: Path) -> dict[str, str]:
@@ -173,6 +216,7 @@ def function_sources(path: Path) -> dict[str, str]:
 
 
 def changed_lines(original: str, mutated: str) -> tuple[list[str], list[str]]:
+    """The lines a mutant removed and added (its signature line when the change is a default)."""
     removed, added = [], []
     for line in difflib.ndiff(original.splitlines()[1:], mutated.splitlines()[1:]):  # the def lines differ by name
         if line.startswith("- "):
@@ -188,14 +232,15 @@ def equivalence(mutant: Mutant) -> str:
     """The reason of the first rule the mutant's one changed line matches ('' if none does)."""
     if len(mutant.removed) != 1 or len(mutant.added) != 1:
         return ""
-    removed, added = mutant.removed[0], mutant.added[0]
+    before, old, new = changed_fragment(mutant.removed[0], mutant.added[0])
     for rule in EQUIVALENT:
         if rule.function and rule.function not in mutant.name:
             continue
-        if rule.predicate == "device_only":
-            if device_only(removed, added):
+        if rule.test is not None:
+            if rule.test(before, old, new):
                 return rule.reason
-        elif re.search(rule.removed, removed) and re.search(rule.added, added):
+        elif (re.search(rule.before + "$", before) and re.fullmatch(rule.old, old) is not None
+              and re.fullmatch(rule.new, new) is not None):
             return rule.reason
     return ""
 
@@ -207,18 +252,22 @@ def collect() -> list[Mutant]:
         module = str(source.relative_to(MUTANTS))
         functions = function_sources(source)
         for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():
-            status = STATUS.get(code, "not checked" if code is None else "suspicious")
+            status = status_of(code)
             local = name.split(".")[-1]
             original = functions.get(local.rsplit("__mutmut_", 1)[0] + "__mutmut_orig", "")
             removed, added = changed_lines(original, functions.get(local, ""))
-            mutants.append(Mutant(name, module, status, removed, added))
+            mutants.append(Mutant(name, module, status, removed, added, code=code))
     for mutant in mutants:
         if mutant.status in (SURVIVED, NO_TESTS):
             mutant.reason = equivalence(mutant)
     return mutants
 
 
-def report(mutants: list[Mutant], seconds: float | None) -> tuple[str, dict]:
+def report(mutants: list[Mutant], seconds: float | None, rerun: float = 0.0) -> tuple[str, dict]:
+    """The markdown report and its summary; refused while mutmut has mutants left unchecked."""
+    unchecked = sum(m.code is None for m in mutants)
+    if unchecked:
+        raise SystemExit(f"mutmut has not checked {unchecked} of {len(mutants)} mutants: run it to the end first")
     by_module: dict[str, Counter] = {}
     for m in mutants:
         counts = by_module.setdefault(m.module, Counter())
@@ -231,16 +280,20 @@ def report(mutants: list[Mutant], seconds: float | None) -> tuple[str, dict]:
     def score(c: Counter) -> float:
         return (c[KILLED] + c[TIMEOUT]) / max(c["mutants"] - c["equivalent"], 1)
 
-    head = ("| module | mutants | killed | timeout | survived | no tests | equivalent | score |", "|---|---|---|---|---|---|---|---|")
-    rows = [f"| `{module}` | {c['mutants']} | {c[KILLED]} | {c[TIMEOUT]} | {c[SURVIVED]} | {c[NO_TESTS]} | "
+    head = ("| module | mutants | killed | timeout | survived | no tests | other | equivalent | score |",
+            "|---|---|---|---|---|---|---|---|---|")
+    rows = [f"| `{module}` | {c['mutants']} | {c[KILLED]} | {c[TIMEOUT]} | {c[SURVIVED]} | {c[NO_TESTS]} | {c[OTHER]} | "
             f"{c['equivalent']} | {100 * score(c):.1f} % |" for module, c in sorted(by_module.items())]
     rows.append(f"| **all** | {total['mutants']} | {total[KILLED]} | {total[TIMEOUT]} | {total[SURVIVED]} | "
-                f"{total[NO_TESTS]} | {total['equivalent']} | **{100 * score(total):.1f} %** |")
+                f"{total[NO_TESTS]} | {total[OTHER]} | {total['equivalent']} | **{100 * score(total):.1f} %** |")
     timing = f" in {seconds / 60:.0f} minutes on this machine's 2 cores" if seconds else ""
+    if rerun:
+        timing += f", and its survivors again after the last tests were added ({rerun / 60:.0f} minutes)"
     lines = ["# Mutation testing of the mathematical modules", "",
              f"`python benchmarks/mutation.py` (mutmut {mutmut_version()}): {total['mutants']} mutants{timing}. Score = "
              "(killed + timeout) / (mutants − equivalent); a timeout is a mutant that made the tests run past "
-             "mutmut's limit (a loop that no longer ends). Lines that only hold the text of an error message or "
+             "mutmut's limit (a loop that no longer ends); other: suspicious, skipped or crashed runs, counted against the "
+             "score. Lines that only hold the text of an error message or "
              "warning are not mutated (`do_not_mutate_patterns` in pyproject.toml).", "", *head, *rows, ""]
     gaps = [m for m in mutants if m.status in (SURVIVED, NO_TESTS) and not m.reason]
     lines += [f"## Survivors no test kills ({len(gaps)})", ""]
@@ -251,6 +304,7 @@ def report(mutants: list[Mutant], seconds: float | None) -> tuple[str, dict]:
     summary = {"mutants": total["mutants"], "killed": total[KILLED], "timeout": total[TIMEOUT],
                "survived": total[SURVIVED], "no_tests": total[NO_TESTS], "equivalent": total["equivalent"],
                "score": score(total), "minutes": None if seconds is None else seconds / 60,
+               "rerun_minutes": rerun / 60 if rerun else None,
                "gaps": [m.name for m in gaps]}
     return "\n".join(lines) + "\n", summary
 
@@ -261,22 +315,32 @@ def mutmut_version() -> str:
     return version("mutmut")
 
 
+def run_mutmut(names: list[str]) -> float:
+    """``mutmut run`` (on ``names`` only, when given) with one thread per worker; its seconds."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(os.cpu_count() or 2), *names],
+                   cwd=ROOT, env=env, check=False)
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--report", action="store_true", help="only rewrite the report from mutants/")
+    parser.add_argument("--rerun-survivors", action="store_true",
+                        help="run mutmut again on the last run's survivors only (after adding tests)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args()
-    seconds = None
+    record = args.out / "mutation.json"
+    held = json.loads(record.read_text()) if record.exists() else {}
+    seconds, rerun = (held.get("minutes") or 0) * 60 or None, (held.get("rerun_minutes") or 0) * 60
     if not args.report:
-        env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-               "MPLBACKEND": "Agg"}
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(os.cpu_count() or 2)],
-                       cwd=ROOT, env=env, check=False)
-        seconds = time.perf_counter() - started
-    elif (args.out / "mutation.json").exists():
-        seconds = (json.loads((args.out / "mutation.json").read_text()).get("minutes") or 0) * 60 or None
-    text, summary = report(collect(), seconds)
+        names = [m.name for m in collect() if m.status in (SURVIVED, NO_TESTS) and not m.reason]
+        if args.rerun_survivors and not names:
+            raise SystemExit("no survivor left to run again")
+        spent = run_mutmut(names if args.rerun_survivors else [])
+        seconds, rerun = (seconds, rerun + spent) if args.rerun_survivors else (spent, 0.0)
+    text, summary = report(collect(), seconds, rerun)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "mutation.md").write_text(text)
     (args.out / "mutation.json").write_text(json.dumps(summary, indent=1) + "\n")

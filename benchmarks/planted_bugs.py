@@ -24,8 +24,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 COPIED = ("axiomatic_search", "captum_search", "shap_search", "lime_search", "benchmarks", "tests", "pyproject.toml")
-TESTS = ("tests/test_captum_search.py", "tests/test_estimators.py", "tests/test_exact.py", "tests/test_factorised.py",
-         "tests/test_correspondence.py", "tests/test_metrics.py", "tests/test_baselines.py")
+
+def guarding_tests() -> list[str]:
+    """The test files that guard the mathematics: the ones mutmut runs (pyproject's [tool.mutmut])."""
+    import tomllib
+
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]["pytest_add_cli_args_test_selection"]
+
+
+TESTS = guarding_tests()
 
 
 @dataclass(frozen=True)
@@ -39,9 +46,9 @@ class Bug:
 BUGS = (
     Bug("SAM divides by H·H instead of H·W (the map size)", "captum_search/sam.py",
         "/ (height * width)", "/ (height * height)"),
-    Bug("cosine SAM divides by batch-wide norms, not each pair's", "captum_search/sam.py",
+    Bug("cosine SAM divides by the batch's largest query norm, not each pair's", "captum_search/sam.py",
         "fixed_gap.norm(dim=1) * global_average_pool(maps).norm(dim=1)",
-        "fixed_gap.norm() * global_average_pool(maps).norm()"),
+        "fixed_gap.norm(dim=1).max() * global_average_pool(maps).norm(dim=1)"),
     Bug("the kernel estimator's ridge counts every design row, not the sampled ones",
         "axiomatic_search/estimators/kernel_shapley_taylor.py",
         "* n_pairs / n_sampled", "* n_pairs / len(design.coalitions)"),
@@ -55,10 +62,11 @@ BUGS = (
 
 
 def failed_tests(output: str) -> list[str]:
-    return sorted(set(re.findall(r"^FAILED (\S+)", output, re.M)))
+    """The tests pytest's summary names as failed or erroring."""
+    return sorted(set(re.findall(r"^(?:FAILED|ERROR) (\S+)", output, re.M)))
 
 
-def run_bug(bug: Bug | None, scratch: Path) -> tuple[list[str], float, str]:
+def run_bug(bug: Bug | None, scratch: Path) -> tuple[list[str], float, str, int]:
     """Plant ``bug`` (None: nothing) in a fresh copy and run ``TESTS``: the failing tests."""
     copy = scratch / "repo"
     shutil.rmtree(copy, ignore_errors=True)
@@ -76,7 +84,7 @@ def run_bug(bug: Bug | None, scratch: Path) -> tuple[list[str], float, str]:
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "2", "-o", "addopts=-p no:cacheprovider", "-rf",
                            *TESTS], cwd=copy, env=env, capture_output=True, text=True)
-    return failed_tests(done.stdout), time.perf_counter() - started, done.stdout[-2000:]
+    return failed_tests(done.stdout), time.perf_counter() - started, done.stdout[-2000:], done.returncode
 
 
 def main() -> None:
@@ -85,12 +93,12 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
-        clean, seconds, tail = run_bug(None, Path(scratch))
-        if clean:
-            raise SystemExit(f"the unmodified copy fails {clean}:\n{tail}")
+        clean, seconds, tail, code = run_bug(None, Path(scratch))
+        if clean or code != 0:
+            raise SystemExit(f"the unmodified copy does not pass (exit {code}) {clean}:\n{tail}")
         print(f"unmodified: every test passes ({seconds:.0f} s)")
         for bug in BUGS:
-            caught, seconds, _ = run_bug(bug, Path(scratch))
+            caught, seconds, _, _ = run_bug(bug, Path(scratch))
             rows.append({"bug": bug.name, "file": bug.path, "original": bug.original, "planted": bug.planted,
                          "caught_by": caught})
             print(f"{len(caught):3d} tests catch: {bug.name}")

@@ -45,10 +45,12 @@ def markdown_tables(path: Path) -> dict[str, list[list[str]]]:
 
 
 def by_method(rows: list[list[str]]) -> dict[str, np.ndarray]:
+    """A table's rows by their first cell, the rest as numbers (``n/a`` as NaN)."""
     return {row[0]: np.array([float(cell) if cell != "n/a" else np.nan for cell in row[1:]]) for row in rows}
 
 
 def span(low: float, high: float, low_format: str = ".1f", high_format: str = ".1f") -> str:
+    """``low–high`` as README writes a range."""
     return f"{low:{low_format}}–{high:{high_format}}"
 
 
@@ -196,13 +198,16 @@ def solver() -> list[Figure]:
                    "solver_scaling.md, speed.json")]
 
 
+BLOCKS = {"README block 6": "import shap", "README block 7": "from captum.attr import visualization",
+          "README block 8": "from axiomatic_search.data import sample_pair"}
+"""The README blocks README times, by position, and the first line each must have."""
 PHRASES = {
     "main command": "in about {:.0f} seconds on a 2-core CPU",
-    "README block 6": "A 30-second quickstart (about {:.0f} s on the 2-core CPU",
+    "README block 6": "A quickstart (about {:.0f} s on the 2-core CPU",
     "README block 7": "In {:.0f} s:",
     "README block 8": "In about {:.0f} s (a tenth",
     "examples/shap_quickstart.py": "writes the same figures for the sample pair in about {:.0f} s",
-    "examples/lime_quickstart.py": "figures for the sample pair in about {:.0f} s",
+    "examples/lime_quickstart.py": "lime's own picture and the shared figures for the sample pair in about {:.0f} s",
     "examples/captum_quickstart.py": "(script or notebook, about {:.0f} s) runs every class",
 }
 """How README words each timing of ``quickstarts.json`` (keyed by what was timed)."""
@@ -211,6 +216,9 @@ PHRASES = {
 def timings() -> list[Figure]:
     """The main command, README's blocks, the examples (quickstarts.json) and the suite (suite_time.json)."""
     rows = json.loads((RESULTS / "quickstarts.json").read_text())
+    for row in rows:
+        if row["what"] in BLOCKS and row["key"] != BLOCKS[row["what"]]:
+            raise ValueError(f"{row['what']} now starts {row['key']!r}, not {BLOCKS[row['what']]!r}: update BLOCKS")
     seconds = {row["key"] if row["what"] == "example" else row["what"]: row["seconds"] for row in rows}
     out = [Figure(f"quickstart: {key}", phrase.format(seconds[key]), "quickstarts.json") for key, phrase in PHRASES.items()]
     suite = json.loads((RESULTS / "suite_time.json").read_text())
@@ -221,8 +229,10 @@ def timings() -> list[Figure]:
 
 def all_figures(with_coverage: bool = True) -> tuple[list[Figure], str]:
     figures, tables = convergence()
-    figures = [line for name in QUOTED for line in quoted_lines(name)] + speed() + text_search() + memory() + natural_table() + correspondence() + figures + real_game() + solver()
-    figures += timings() + ([natural_object_coverage()] if with_coverage else [])
+    """Every figure, in README order of sources, and the convergence tables README shows."""
+    quoted = [line for name in QUOTED for line in quoted_lines(name)]
+    figures = (quoted + speed() + text_search() + memory() + natural_table() + correspondence() + figures + real_game()
+               + solver() + timings() + ([natural_object_coverage()] if with_coverage else []))
     return figures, tables
 
 

@@ -2,8 +2,9 @@
 
     python benchmarks/suite_time.py    # about 5 minutes; writes benchmarks/results/suite_time.json
 
-Run it on an otherwise idle machine: README quotes the result (tests/test_readme_figures.py checks
-it does), and CI's limit is 5 minutes on 2 cores.
+Run it on an otherwise idle machine: README quotes the result, and CI's limit is 5 minutes on 2
+cores. The one test that checks README quotes this file's number is left out of the timed run (it
+cannot pass before the number exists); it takes a few seconds.
 """
 
 from __future__ import annotations
@@ -21,10 +22,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+LEFT_OUT = "tests/test_readme_figures.py::test_readme_quotes_every_figure_derived_from_the_committed_results"
+
+
 def test_command() -> list[str]:
-    """README's second command, less its install."""
+    """README's second command, less its install, less the test that reads this script's result."""
     second = re.search(r"```bash\n.*?\n(.*?)\n", (ROOT / "README.md").read_text()).group(1)
-    return [sys.executable if word == "python" else word for word in second.split("&&", 1)[1].split()]
+    words = [sys.executable if word == "python" else word for word in second.split("&&", 1)[1].split()]
+    return words + ["--deselect", LEFT_OUT]
 
 
 def main() -> None:
@@ -35,10 +40,10 @@ def main() -> None:
     done = subprocess.run(test_command(), cwd=ROOT, capture_output=True, text=True,
                           env={**os.environ, "MPLBACKEND": "Agg"})
     seconds = time.perf_counter() - started
-    summary = done.stdout.strip().splitlines()[-1]
     if done.returncode != 0:
-        raise SystemExit(f"the suite failed: {summary}")
-    record = {"seconds": round(seconds, 1), "summary": summary, "cores": os.cpu_count(),
+        raise SystemExit(f"the suite failed (exit {done.returncode}):\n{done.stdout[-3000:]}{done.stderr[-2000:]}")
+    summary = done.stdout.strip().splitlines()[-1]
+    record = {"seconds": round(seconds, 1), "summary": summary, "left_out": LEFT_OUT, "cores": os.cpu_count(),
               "machine": platform.machine(), "command": " ".join(test_command()[1:])}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "suite_time.json").write_text(json.dumps(record, indent=1) + "\n")

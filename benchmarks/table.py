@@ -285,7 +285,9 @@ def differences_from_the_paper(args, source: str) -> str:
                  if getattr(args, key) != PAPER[key]]
     if args.dataset != "voc":
         differing.append(f"{source} (paper: Pascal VOC)")
-    differing.append("one backbone (paper: four); the superpixel second order on a grid")
+    differing.append(f"second-order IG SAM {args.ig2_steps} integration steps (paper: {PAPER['budget_ksam']} samples)")
+    differing.append(f"second-order superpixel methods on a {args.grid} × {args.grid} grid (paper: SLIC {PAPER['segments']})")
+    differing.append("one backbone (paper: four)")
     return "Differs from the paper: " + "; ".join(differing) + "."
 
 

@@ -413,6 +413,7 @@ def test_ig_sam_checks_every_pair_and_returns_its_convergence_delta_per_pair():
     with_delta, delta = IGSAM(model).attribute(queries, results, n_steps=8, return_convergence_delta=True)
     assert plain.shape == (2, 4, 4) and delta.shape == (2,)
     torch.testing.assert_close(with_delta, plain)
+    queries[:, :, 0, 0] = 0.2
     results[0, :, 0, 0], results[1, :, 0, 0] = 0.2, 0.8  # only the second pair's result overflows
     overflowing = GreyBoxSimilarity(OverflowingSecond(), metric="dot")
     with pytest.raises(ValueError, match="^IGSAM produced NaN or inf"):
@@ -445,7 +446,8 @@ def test_feature_map_game_names_the_argument_it_refuses():
     model = conv_model()
     maps = model.feature_maps(images(1, 8, 57))[0]
     for keywords, name in (({"query_maps": torch.ones(3)}, "query_maps"), ({"result_maps": torch.ones(3)}, "result_maps"),
-                           ({"background": torch.ones(2, 2, 2)}, "background"), ({"explain": "both"}, "explain")):
+                           ({"background": torch.ones(2, 2, 2)}, "background"), ({"background": torch.ones(3)}, "background"),
+                           ({"explain": "both"}, "explain")):
         arguments = {"query_maps": maps, "result_maps": maps, **keywords}
         with pytest.raises(ValueError, match=rf"\b{name}\b"):
             FeatureMapGame(model, **arguments)
@@ -463,3 +465,14 @@ def test_background_features_by_name_and_a_head_without_gradients_named_with_the
     x = maps.double()
     with pytest.raises(ValueError, match=r"^the head .* use a sampling method \(method='factorised'\)"):
         integrated_hessians(lambda q, r: (q.sum() * r.sum()).detach()[None], x, x * 0, x, x * 0)
+
+
+def test_ig_sam_on_the_query_side_gives_the_head_the_pair_in_its_order():
+    """The left-half-ignoring head drops the *result's* left half: explaining the query, every query
+    location counts; explaining the result, its left half gets nothing."""
+    model = conv_model("cosine")
+    queries, results = images(1, 8, 59), images(1, 8, 60)
+    ig = IGSAM(model, head=left_half_ignoring_head)
+    on_query = ig.attribute(queries, results, explain="query", n_steps=8).detach()
+    on_result = ig.attribute(queries, results, explain="result", n_steps=8).detach()
+    assert on_query[..., :2].abs().max() > 1e-4 and on_result[..., :2].abs().max() < 1e-12

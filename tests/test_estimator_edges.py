@@ -3,6 +3,7 @@ largest sizes, chunk boundaries, plain callables, the branches a default run nev
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from math import comb
 
@@ -148,9 +149,8 @@ def test_eigen_components_split_pair_matrices_into_three_orthogonal_parts():
 
 
 def test_subset_probabilities_by_counting():
-    n = 7
-    for size in range(n + 1):
-        members = [set(c) for c in __import__("itertools").combinations(range(n), size)]
+    for n, size in ((n, size) for n in (4, 7) for size in range(n + 1)):
+        members = [set(c) for c in itertools.combinations(range(n), size)]
         counted = tuple(sum(set(range(k)) <= m for m in members) / len(members) for k in (2, 3, 4))
         np.testing.assert_allclose(subset_probabilities(n, size), counted, atol=1e-12)
     assert subset_probabilities(3, 2) == (pytest.approx(1 / 3), 0.0, 0.0)
@@ -195,8 +195,8 @@ def test_stratum_draws_are_distinct_coalitions_of_the_size(n, size, count):
     rows = sample_size_stratum(n, size, count, np.random.default_rng(6))
     assert rows.shape == (count, n) and (rows.sum(axis=1) == size).all()
     assert len({row.tobytes() for row in rows}) == count
-    if count == comb(n, size):  # the whole stratum
-        assert len(rows) == comb(n, size)
+    if count == comb(n, size):  # the whole stratum: every coalition of the size, once
+        assert {tuple(np.flatnonzero(row)) for row in rows} == set(itertools.combinations(range(n), size))
 
 
 def test_paired_designs_draw_the_larger_size_first_and_mirror_it():
@@ -214,3 +214,23 @@ def test_paired_designs_draw_the_larger_size_first_and_mirror_it():
     assert empty.weights.shape == (0,) and empty.sampled.shape == (0,) and empty.sampled.dtype == bool
     default = stratified_design(6, 20, {2: 4.0, 3: 1.0, 4: 4.0}, np.random.default_rng(0))  # allocation power 1
     assert np.bincount(default.coalitions.sum(axis=1), minlength=5).tolist() == [0, 0, 9, 2, 9]
+
+
+def test_kernel_shap_when_the_probes_find_no_player_that_matters():
+    """A plain callable sees boolean coalitions, and a threshold game the probes miss (the documented
+    limit of the screen) keeps its own v(∅) = 0 and v(N) = 1, so the gap shows in the efficiency."""
+    plain = lambda c: np.full(len(c), 0.7) + 0.0 * (c[:, 0] & c[:, 1])  # noqa: E731 - needs booleans
+    flat = KernelShap(null_probes=1).estimate(plain, 40, random_state=0, n_players=6)
+    assert flat.values.tolist() == [0.0] * 6 and (flat.base_value, flat.full_value) == (0.7, 0.7)
+    threshold = FunctionGame(lambda c: (c.sum(axis=1) >= 3).astype(float), 6)
+    missed = KernelShap(null_probes=1).estimate(threshold, 40, random_state=3)  # seed 3: its one probe misses
+    assert missed.values.tolist() == [0.0] * 6 and (missed.base_value, missed.full_value) == (0.0, 1.0)
+    assert missed.efficiency_gap == pytest.approx(1.0)
+
+
+def test_a_kernel_shap_plan_solves_an_additive_game_exactly():
+    plan = KernelShap().plan(5, budget=20, random_state=1)
+    weights = np.array([0.5, -1.0, 2.0, 0.25, 1.5])
+    found = plan.solve(plan.coalitions @ weights + 3.0)  # v(∅) = 3
+    np.testing.assert_allclose(found.values, weights, atol=1e-12)
+    assert (found.base_value, found.full_value) == (3.0, 3.0 + weights.sum())

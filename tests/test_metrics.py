@@ -84,6 +84,11 @@ def test_top_pixels_breaks_ties_by_position_and_reads_unsigned_heatmaps():
     assert np.flatnonzero(top_pixels(ties, 10)).tolist() == list(range(10))  # the first ten, in order
     assert top_pixels(np.array([[0, 5, 3]], dtype=np.uint8), 1).tolist() == [[False, True, False]]
     assert not top_pixels(ties, 0).any() and top_pixels(ties, 35).all()
+    many = np.random.default_rng(0).integers(0, 2, size=(40, 50)).astype(float)  # 2,000 values, ties everywhere
+    ones = int(many.sum())
+    chosen = np.flatnonzero(top_pixels(many, ones + 10))
+    assert set(np.flatnonzero(many)) <= set(chosen)
+    assert sorted(set(chosen) - set(np.flatnonzero(many))) == list(np.flatnonzero(many.ravel() == 0)[:10])
 
 
 def test_binary_miou_of_empty_masks_and_of_0_1_and_0_255_arrays():
@@ -102,6 +107,7 @@ def test_cell_accuracy_on_a_non_square_block_leaves_out_unknown_cells():
     assert cell_accuracy(block, np.array([0, 2, 4])) == pytest.approx(2 / 3)
     assert cell_accuracy(block, np.array([0, -1, 0])) == 0.5  # the unknown cell is left out
     assert cell_accuracy(block, np.array([-1, 2, -1])) == 1.0
+    assert cell_accuracy(np.array([[0.3], [0.1]]), np.array([0, 0])) == 1.0  # one result cell
     with pytest.raises(ValueError, match="one entry per query cell"):
         cell_accuracy(block, np.array([0, 1, 2, 3, 4]))
     with pytest.raises(ValueError, match="holds cell 5 but the block has 5 result cells"):
@@ -125,8 +131,8 @@ def test_faithfulness_defaults_blur_25_px_and_the_top_30_percent():
     for fraction in (0.0, 1.5):
         with pytest.raises(ValueError, match=r"fraction must be in \(0, 1\]"):
             first_order_faithfulness(model, query, result, heat, fraction=fraction)
-    query_mask = np.zeros((12, 9), dtype=np.uint8)
-    query_mask[:4] = 1
+    query_mask = np.zeros((12, 9))  # a mask as floats, as read from an image file
+    query_mask[:4] = 1.0
     kept = top_pixels(heat, 20)
     sharp_q = torch.where(torch.from_numpy(query_mask.astype(bool)), q, Blur(25)(q)[0])
     sharp_r = torch.where(torch.from_numpy(kept), r, Blur(25)(r)[0])
