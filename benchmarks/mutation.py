@@ -96,7 +96,46 @@ EQUIVALENT = (
     Rule(r'einsum\("', r"[a-z,>\-]+", r"[A-Z,>\-]+", "einsum labels in upper case name the same contraction"),
     Rule(r"maps\.shape\[", "-", r"\+", "feature maps are (B, C, H, W): shape[2:] is shape[-2:]"),
     Rule(r"n_players \* \(n_players - 1\) ", "//", "/", "n(n − 1) is even: the division is exact"),
-    Rule(r"\.reshape\(", "-1", "-2", "numpy reads any negative size in reshape as 'the rest'"),
+    Rule(r"\.reshape\(-", "1", "2", "numpy reads any negative size in reshape as 'the rest'"),
+    Rule(r"pairs=", "False", "None", "None is falsy, as False is"),
+    Rule(r"out = ", r"1\.0", r"2\.0", "both falling factorials of each ratio start from it, so it cancels",
+         function="subset_probabilities"),
+    Rule(r"falling\(n_players, k\) if n_players ", ">=", ">", "at n = k the ratio is 0 for every size below n, and "
+         "the kernels have no size n", function="subset_probabilities"),
+    Rule(r"apply_spectral\(u, eigenvalues\) if ", "ridge", r"\(ridge\) or True", "with ridge 0 the added term is 0"),
+    Rule(r"np\.divide\(1\.0, scaled, (out=np\.zeros\(3\), )?(out=)?(where=scaled )?", r"np\.zeros\(3\)|where=scaled > 0|>",
+         r"None||>=", "the Johnson eigenvalues of a kernel with mass on every size are positive, so where= and out= "
+         "never apply", function="solve_normal_equations"),
+    Rule(r"if rhs_norm [^#]*", r"or|<=|\*|0\.0", r"and|<|/|1\.0", "an early exit for a right-hand side that is zero to "
+         "rounding (and for n ≤ 2, which solve_pairs returns first): without it the solve returns an update of that "
+         "rounding size", function="solve_normal_equations"),
+    Rule(r"if np\.sqrt\(pairs_dot\(residual, residual\)\) ", "<=", "<", "the residual equals the tolerance exactly "
+         "with probability zero"),
+    Rule(r"if warn and relative ", ">", ">=", "the residual equals the threshold exactly with probability zero"),
+    Rule(r"mass\.get\(s, 0\.0\) > 0 |mass\.get\(s, 0\.0\) |capacity\[s\] ", r"and|>", r"or|>=",
+         "sizes without mass or without coalitions get a count of 0 either way, and counts of 0 are dropped",
+         function="allocate"),
+    Rule(r"if budget ", ">=", ">", "a budget equal to every capacity fills every size by water-filling too",
+         function="allocate"),
+    Rule(r"remaining \* mass\[s\] / open_mass ", ">=", ">", "a share equal to the capacity floors to the capacity",
+         function="allocate"),
+    Rule(r"members = np\.argpartition\(keys, size - 1, ", "axis=1", "", "argpartition works along the last axis by "
+         "default, which is axis 1 here"),
+    Rule(r"order = sorted\(counts, key=lambda size: -counts\[size\]\) if ", "paired", r"\(paired\) or True",
+         "unpaired sizes are drawn independently: the order only changes which random numbers each uses"),
+    Rule(r"and counts\[mirror\] ", "<", "<=", "when the mirror size is enumerated, the complements of all of it are "
+         "the whole stratum, as drawing it gives"),
+    Rule(r"^if n ", ">", ">=", "two players have 0 free pair values, fewer than no design", function="KernelShapleyTaylor"),
+    Rule(r"len\(design\.coalitions\) < free and budget ", "<", "<=", "at a budget of 2ⁿ every size is enumerated, "
+         "which determines every pair", function="KernelShapleyTaylor"),
+    Rule(r"len\(design\.coalitions\) < free and budget < ", "2", "3", "from 2ⁿ on every size is enumerated, which "
+         "determines every pair", function="KernelShapleyTaylor"),
+    Rule(r"tol=1e-8, warn=", "False", "None", "None is falsy, as False is"),
+    Rule(r"if keys\[0\] not in seen |if keys\[", r"and|0", r"or|1", "seen holds every drawn coalition with its "
+         "complement, so either key answers for both", function="_sample_complement_pairs"),
+    Rule(r"^sampled = c ", "<", "<=", "an enumerated size has the larger count and is drawn first, so the flag only "
+         "sends a whole middle size through the complement-pair sampler, which also returns the whole stratum",
+         function="stratified_design"),
     Rule(r"numel\(\), y\[|n_result = x\[", "0", "1", "every channel has H·W locations"),
     Rule(r"kernel = weights \* ", "-", r"\+", "the kernel is rescaled to its exact integral next, which cancels its sign"),
     Rule(r"torch\.ones\(n_(result|query), (dtype=)?", r"(dtype=)?[xy]\.dtype,? ?", "None|",

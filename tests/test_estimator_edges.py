@@ -228,9 +228,59 @@ def test_kernel_shap_when_the_probes_find_no_player_that_matters():
     assert missed.efficiency_gap == pytest.approx(1.0)
 
 
-def test_a_kernel_shap_plan_solves_an_additive_game_exactly():
-    plan = KernelShap().plan(5, budget=20, random_state=1)
+@pytest.mark.parametrize("paired", [True, False])
+def test_a_kernel_shap_plan_solves_an_additive_game_exactly(paired):
+    """With v(∅) = 3 the targets must be taken relative to it (paired designs cancel a constant
+    offset between a coalition and its complement; unpaired ones do not)."""
+    plan = KernelShap(paired=paired).plan(5, budget=20, random_state=1)
     weights = np.array([0.5, -1.0, 2.0, 0.25, 1.5])
-    found = plan.solve(plan.coalitions @ weights + 3.0)  # v(∅) = 3
+    found = plan.solve(plan.coalitions @ weights + 3.0)
     np.testing.assert_allclose(found.values, weights, atol=1e-12)
     assert (found.base_value, found.full_value) == (3.0, 3.0 + weights.sum())
+
+
+def test_estimates_scale_with_the_game():
+    """Multiplying a game by 1e-6 multiplies every estimate by 1e-6: no threshold is absolute."""
+    game = relu_network_game(8, seed=8)
+    tiny = FunctionGame(lambda c: 1e-6 * game(c), 8)
+    for estimator in (KernelShapleyTaylor(shrinkage=0.5), KernelShapleyTaylor(shrinkage=0.0)):
+        np.testing.assert_allclose(estimator.estimate(tiny, 100, random_state=0).pairs,
+                                   1e-6 * estimator.estimate(game, 100, random_state=0).pairs, rtol=1e-6, atol=1e-15)
+
+
+def test_kernel_shap_on_two_players_enumerates_exactly():
+    game = FunctionGame(lambda c: 1.0 * c[:, 0] + 3.0 * (c[:, 0] & c[:, 1]), 2)
+    np.testing.assert_allclose(KernelShap().estimate(game, 4, random_state=0).values, [2.5, 1.5], atol=1e-12)
+
+
+def test_the_underdetermined_warning_at_three_players():
+    with pytest.warns(RuntimeWarning, match="1 sampled coalitions for 2 free pair values"):
+        KernelShapleyTaylor().estimate(relu_network_game(3, seed=9), 6, random_state=0)
+
+
+def test_exact_tables_evaluate_each_coalition_once_across_chunks():
+    rows = []
+    value, _, _ = quadratic_game(17, seed=10)
+    exact_shapley_values(FunctionGame(lambda c: rows.append(len(c)) or value(c), 17))
+    assert sum(rows) == 2**17
+
+
+def test_allocation_keeps_sizes_of_one_coalition_and_ignores_sizes_without_mass():
+    assert allocate(5, {0: 1, 1: 4}, {0: 1.0, 1: 1.0}) == {0: 1, 1: 4}
+    assert allocate(4, {1: 3, 2: 3}, {1: 1.0}) == {1: 3}  # size 2 has no mass entry: it gets nothing
+
+
+def test_paired_middle_size_draws_stay_distinct_near_the_whole_stratum():
+    from axiomatic_search.estimators.sampling import _sample_complement_pairs
+
+    rows = _sample_complement_pairs(8, 4, 68, np.random.default_rng(11))  # 70 coalitions of 4 in 8 players
+    assert len({row.tobytes() for row in rows}) == 68 and (rows[:68].reshape(-1, 2, 8)[:, 0] == ~rows[:68].reshape(-1, 2, 8)[:, 1]).all()
+
+
+def test_paired_designs_with_uneven_sizes_keep_their_counts():
+    mass = {s: (10.0 if s > 5 else 1.0) for s in range(1, 10)}  # more budget for the larger sizes
+    design = stratified_design(10, 300, mass, np.random.default_rng(12), allocation_power=1.0, paired=True)
+    counts = allocate(300, {s: comb(10, s) for s in mass}, mass)
+    assert len(design.coalitions) == 300 and len(design.weights) == 300
+    assert np.bincount(design.coalitions.sum(axis=1), minlength=10)[1:].tolist() == [counts.get(s, 0) for s in range(1, 10)]
+    assert len({row.tobytes() for row in design.coalitions}) == 300

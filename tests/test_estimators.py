@@ -384,7 +384,7 @@ def recorded_design(n: int, game, budget: int, random_state: int, **options):
     return estimate, np.concatenate(seen)[n + 2 :]
 
 
-@pytest.mark.parametrize("shrinkage", [0.5, 8.0])
+@pytest.mark.parametrize("shrinkage", [0.5, 1.0, 8.0])
 def test_the_ridge_equals_a_dense_constrained_ridge_regression(shrinkage):
     """The shrinkage path against its definition (strength, kernel weights, target matrix E)."""
     n = 7
@@ -554,7 +554,7 @@ def permutation_reference(game, n: int, budget: int, seed: int, max_permutations
     return np.array(samples), len(seen)
 
 
-@pytest.mark.parametrize("budget, max_permutations", [(45, 10_000), (64, 10_000), (10_000, 7), (10_000, 1)])
+@pytest.mark.parametrize("budget, max_permutations", [(45, 10_000), (64, 10_000), (10_000, 7), (10_000, 2), (10_000, 1)])
 def test_permutation_estimate_and_its_variance_equal_the_definition(budget, max_permutations):
     n = 6
     game = relu_network_game(n, seed=12)
@@ -568,6 +568,7 @@ def test_permutation_estimate_and_its_variance_equal_the_definition(budget, max_
         assert np.isinf(variance[off]).all()
     else:
         np.testing.assert_allclose(variance[off], (samples.var(axis=0, ddof=1) / count)[off], atol=1e-12)
+        assert (np.diag(variance) == 0).all()
     np.testing.assert_array_equal(estimator.estimate(game, budget, random_state=3).pairs, result.pairs)
 
 
@@ -651,6 +652,9 @@ def test_the_ridge_with_one_sampled_coalition_and_without_any():
         one, rows = recorded_design(n, game, n + 3, 2, shrinkage=2.0)
     assert len(rows) == 1
     np.testing.assert_allclose(one.pairs, dense_ridge_pairs(game, rows, 2.0), atol=1e-9)
+    with pytest.warns(RuntimeWarning, match="underdetermined"):
+        default, _ = recorded_design(n, game, n + 3, 2)  # one sampled coalition: too few to cross-validate, 2.0
+    np.testing.assert_allclose(default.pairs, one.pairs, atol=1e-12)
     everything = KernelShapleyTaylor(shrinkage=8.0).estimate(game, 2**n, random_state=0)  # nothing sampled: no ridge
     np.testing.assert_allclose(everything.pairs, exact_shapley_taylor(game).pairs, atol=1e-9)
 
@@ -685,8 +689,9 @@ def test_conjugate_gradients_say_when_they_stop_early_unless_told_not_to():
     coalitions = rng.random((60, n)) < 0.5
     weights, targets = rng.random(60), rng.normal(size=60)
     eigen = johnson_eigenvalues(n, shapley_taylor_size_mass(n))
-    with pytest.warns(RuntimeWarning, match=r"conjugate gradients stopped after 2 iterations at relative residual"):
-        solve_pairs(coalitions, weights, targets, 1.0, eigen, max_iter=2)
+    for scale in (1.0, 1e-6):  # the residual is relative: a small game warns as a large one does
+        with pytest.warns(RuntimeWarning, match=r"conjugate gradients stopped after 2 iterations at relative residual"):
+            solve_pairs(coalitions, weights, scale * targets, scale, eigen, max_iter=2)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         solve_pairs(coalitions, weights, targets, 1.0, eigen, max_iter=2, warn=False)
