@@ -4,6 +4,7 @@ largest sizes, chunk boundaries, plain callables, the branches a default run nev
 from __future__ import annotations
 
 import itertools
+import re
 import warnings
 from math import comb
 
@@ -284,3 +285,107 @@ def test_paired_designs_with_uneven_sizes_keep_their_counts():
     assert len(design.coalitions) == 300 and len(design.weights) == 300
     assert np.bincount(design.coalitions.sum(axis=1), minlength=10)[1:].tolist() == [counts.get(s, 0) for s in range(1, 10)]
     assert len({row.tobytes() for row in design.coalitions}) == 300
+
+
+@pytest.mark.parametrize("paired", [True, False])
+def test_kernel_shap_plan_solved_on_the_games_values_is_estimate(paired):
+    """``plan`` draws the coalitions ``estimate`` would evaluate (same random state), so solving
+    them with the game's values gives ``estimate``'s answer; probing needs values, so it is refused."""
+    game = relu_network_game(9, seed=6)
+    plan = KernelShap(paired=paired).plan(9, budget=120, random_state=4)
+    assert plan.coalitions.shape == (120, 9) and plan.coalitions[1].all() and not plan.coalitions[0].any()
+    assert len({row.tobytes() for row in plan.coalitions}) == 120
+    planned = plan.solve(game(plan.coalitions))
+    estimated = KernelShap(paired=paired).estimate(game, 120, random_state=4)
+    np.testing.assert_array_equal(planned.values, estimated.values)
+    assert planned.n_evaluations == estimated.n_evaluations == 120
+    with pytest.raises(ValueError, match="null_probes=0"):
+        KernelShap(null_probes=1).plan(9, budget=120)
+    with pytest.raises(ValueError, match="budget"):
+        KernelShap(paired=paired).plan(9, budget=9)
+
+
+def test_one_null_probe_finds_a_player_that_matters_only_between_the_empty_and_grand_coalitions():
+    """``v = 1[|S| = 3]`` over 6 players is flat at ∅ and N: only random probes show every player
+    matters; one probe (a random coalition) is a valid setting and costs (1 + 2)(n + 1)."""
+    game = FunctionGame(lambda c: (c.sum(axis=1) == 3).astype(float), 6)
+    null, spent = null_players(game, 6, probes=20, rng=np.random.default_rng(0))
+    assert not null.any() and spent == 22 * 7
+    null, spent = null_players(game, 6, probes=1, rng=np.random.default_rng(1))
+    assert spent == 3 * 7 and null.shape == (6,)
+
+
+def test_null_players_compare_changes_with_the_games_own_scale():
+    """A contribution of 1e-9 is zero for a game of scale 1e6 (below 1e-12 of it) and not for a game
+    of scale 1: the tolerance is relative."""
+    weights = np.array([1.0, -2.0, 0.5, 1.5, 0.0, 0.0])
+    large = FunctionGame(lambda c: 1e6 * np.tanh(c @ weights) + 1e-9 * c[:, 4], 6)
+    small = FunctionGame(lambda c: np.tanh(c @ weights) + 1e-9 * c[:, 4], 6)
+    found_large, _ = null_players(large, 6, probes=2, rng=np.random.default_rng(0))
+    found_small, _ = null_players(small, 6, probes=2, rng=np.random.default_rng(0))
+    assert found_large.tolist() == [False] * 4 + [True, True]
+    assert found_small.tolist() == [False] * 5 + [True]
+
+
+def test_constrained_least_squares_on_tiny_designs_and_its_rank_warning():
+    from axiomatic_search.estimators.kernel_shap import solve_constrained_linear
+
+    assert solve_constrained_linear(np.ones((1, 1)), np.ones(1), np.array([5.0]), total=2.0).tolist() == [2.0]
+    # two players, one row: x0 alone worth 3, total 4 -> (3, 1) exactly
+    np.testing.assert_allclose(solve_constrained_linear(np.array([[1.0, 0.0]]), np.ones(1), np.array([3.0]), 4.0), [3, 1])
+    # three players, one row: it pins u0 = 2 − 1 in φ = (1, 1, 1) + (u0, u1, −u0 − u1); u1 takes its
+    # minimum norm, 0, so φ = (2, 1, 0)
+    with pytest.warns(RuntimeWarning, match="pin down 1 of the 2 free values"):
+        found = solve_constrained_linear(np.array([[1.0, 0.0, 0.0]]), np.ones(1), np.array([2.0]), 3.0)
+    np.testing.assert_allclose(found, [2.0, 1.0, 0.0])
+    design = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # full rank: no warning
+        np.testing.assert_allclose(solve_constrained_linear(design, np.ones(2), np.array([1.0, 2.0]), 6.0), [1, 2, 3])
+
+
+def test_kernel_shap_counts_its_probes_and_takes_any_numeric_values():
+    game = relu_network_game(7, seed=8)
+    estimate = KernelShap(null_probes=2).estimate(game, budget=100, random_state=0)
+    assert estimate.n_evaluations == 100  # (2 + 2) · 8 probes, the rest on the design
+    plan = KernelShap().plan(7, budget=40, random_state=0)
+    assert plan.coalitions.dtype == bool
+    yes_no = plan.coalitions[:, 0] & plan.coalitions[:, 1]  # an AND game's values, as booleans
+    np.testing.assert_allclose(plan.solve(yes_no).values, plan.solve(yes_no.astype(float)).values)
+    assert plan.solve(yes_no, spent=5).n_evaluations == 45
+
+
+@pytest.mark.parametrize("paired, probes, n, smallest, what", [
+    (True, 0, 5, 10, "the empty and grand coalitions and 4 pairs of coalitions for 4 free values"),
+    (False, 0, 5, 6, "the empty and grand coalitions and 4 coalitions for 4 free values"),
+    (True, 1, 5, 28, "the empty and grand coalitions, 18 null-player probes and 4 pairs of coalitions for 4 free values"),
+    (True, 1, 3, 8, "the empty and grand coalitions, 12 null-player probes and 2 pairs of coalitions for 2 free values"),
+])
+def test_kernel_shap_smallest_budget_is_what_its_constraints_need(paired, probes, n, smallest, what):
+    """The least budget Kernel SHAP takes, by hand: ∅ and N, the probes' (probes + 2)(n + 1), and
+    one coalition (a pair when paired) per free value — never more than all 2ⁿ coalitions."""
+    game = relu_network_game(n, seed=9)
+    estimator = KernelShap(paired=paired, null_probes=probes)
+    if smallest < 2**n:
+        assert estimator.estimate(game, smallest, random_state=0).n_evaluations <= smallest
+    with pytest.raises(ValueError, match=re.escape(f"budget={smallest - 1} is too small: Kernel SHAP over {n} players "
+                                                   f"({what}) needs at least {smallest} evaluations")):
+        estimator.estimate(game, smallest - 1, random_state=0)
+
+
+def test_kernel_shap_of_a_game_that_ignores_everyone_and_at_a_budget_that_enumerates():
+    flat = FunctionGame(lambda c: np.full(len(c), 0.7), 6)
+    found = KernelShap(null_probes=1).estimate(flat, budget=40, random_state=0)
+    assert found.values.tolist() == [0.0] * 6 and (found.base_value, found.full_value) == (0.7, 0.7)
+    assert found.n_evaluations == 3 * 7 + 2  # the probes, then ∅ and N
+    game = relu_network_game(6, seed=10)
+    enumerated = KernelShap(null_probes=3).estimate(game, budget=64, random_state=0)  # probes are skipped: exact
+    assert enumerated.n_evaluations == 64
+    np.testing.assert_allclose(enumerated.values, exact_shapley_values(game).values, atol=1e-12)
+
+
+def test_kernel_shap_is_reproducible_from_its_random_state():
+    game = relu_network_game(10, seed=11)
+    first, again = (KernelShap().estimate(game, 200, random_state=5) for _ in range(2))
+    np.testing.assert_array_equal(first.values, again.values)
+    assert not np.array_equal(first.values, KernelShap().estimate(game, 200, random_state=6).values)
